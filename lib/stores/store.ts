@@ -1,0 +1,102 @@
+/**
+ * The driver interface every store implements. The Cache owns every policy (single-flight, TTL
+ * parsing, events, timeouts, stats); a store only keeps entries.
+ *
+ * Keys are `namespace:id` strings. The namespace is the text before the first `:` (`''` when
+ * there is none); namespaces never contain `:`, so the split is unambiguous.
+ *
+ * Methods may answer synchronously (the memory store does, which keeps a cache hit free of
+ * promise work) or with a promise (Redis). Callers must accept both.
+ */
+
+/** A value or a promise of it. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** What a store holds for one key. */
+export interface StoredEntry {
+  /** The value as it was set (the memory store returns the same reference). */
+  readonly value: unknown;
+  /** Absolute expiry, in milliseconds since the epoch (`Date.now()` clock); `Infinity` = never. */
+  readonly expiresAt: number;
+}
+
+/** Options of one write. */
+export interface StoreSetOptions {
+  /** Time to live in milliseconds: `> 0`, may be fractional or `Infinity`. */
+  readonly ttlMs: number;
+  /** Tags the entry belongs to; `invalidateTags` drops every entry carrying one of them. */
+  readonly tags?: readonly string[] | undefined;
+}
+
+/** One entry of a {@link Store.setMany} call. */
+export interface StoreWrite extends StoreSetOptions {
+  /** The `namespace:id` key. */
+  readonly key: string;
+  /** The value to keep. */
+  readonly value: unknown;
+}
+
+/** Result of a health probe. */
+export interface StoreHealth {
+  /** `true` when the store answered correctly within its bound. */
+  readonly ok: boolean;
+  /** The store's name, for logs (never contains credentials). */
+  readonly store: string;
+  /** Round-trip time of the probe in milliseconds, when it answered. */
+  readonly latencyMs?: number;
+  /** Why it is not ok (never contains credentials). */
+  readonly error?: string;
+  /** Store-specific details (entry counts, connection state...). */
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** Something a store noticed that is not an operation's failure, e.g. an undecodable payload. */
+export interface StoreNotice {
+  /** `decode-error`: a stored payload could not be decoded and was treated as a miss. */
+  readonly type: 'decode-error';
+  /** The key concerned. */
+  readonly key: string;
+  /** The underlying error. */
+  readonly error: Error;
+}
+
+/** The driver interface: memory, Redis and tiered stores implement it. */
+export interface Store {
+  /** A name for logs and health output; never contains credentials. */
+  readonly name: string;
+  /**
+   * `true` when `get` hands back the very object given to `set` (in-process stores). The Cache
+   * then protects stored values against mutation by callers.
+   */
+  readonly sharesReferences: boolean;
+  /** The entry at `key`, or `undefined` when absent, expired or invalidated. */
+  get(key: string): MaybePromise<StoredEntry | undefined>;
+  /** Several entries in one round trip, in the order of `keys`. */
+  getMany(keys: readonly string[]): MaybePromise<Array<StoredEntry | undefined>>;
+  /** Store `value` at `key`, replacing what was there. */
+  set(key: string, value: unknown, options: StoreSetOptions): MaybePromise<void>;
+  /** Several writes in one round trip. */
+  setMany(writes: readonly StoreWrite[]): MaybePromise<void>;
+  /** Remove `key`; `true` when a live entry was there. */
+  delete(key: string): MaybePromise<boolean>;
+  /** Remove several keys in one round trip; answers how many live entries were removed. */
+  deleteMany(keys: readonly string[]): MaybePromise<number>;
+  /** Drop every entry of `namespace` (O(1) work, no scan of the keyspace). */
+  deleteNamespace(namespace: string): MaybePromise<void>;
+  /** Drop every entry carrying any of `tags` (O(1) work per tag). */
+  invalidateTags(tags: readonly string[]): MaybePromise<void>;
+  /** Drop every entry this store holds (under its prefix, for shared backends). */
+  clear(): MaybePromise<void>;
+  /** Probe the backend, answering within a bound. */
+  health(): Promise<StoreHealth>;
+  /** Release connections and timers. Idempotent. */
+  close(): Promise<void>;
+  /** Called once by the Cache that owns this store, to receive {@link StoreNotice}s. */
+  onNotice?(listener: (notice: StoreNotice) => void): void;
+}
+
+/** The namespace of a `namespace:id` key (`''` when the key has no `:`). */
+export function namespaceOf(key: string): string {
+  const colon = key.indexOf(':');
+  return colon === -1 ? '' : key.slice(0, colon);
+}
