@@ -1,0 +1,1 @@
+export { CacheflightError } from './cache/errors.js';
