@@ -1,1 +1,37 @@
-export { CacheflightError } from './cache/errors.js';
+/**
+ * cacheflight: memoize TypeScript service methods with decorators, through one cache that the
+ * application registers at startup.
+ *
+ * @packageDocumentation
+ */
+export { Cache, createCache, type CacheHealth, type CacheOptions, type GetOrSetOptions, type SetOptions } from './cache/cache.js';
+export { getCache, registerCache, unregisterCache } from './cache/registry.js';
+export type { CacheEventListener, CacheEventMap, CacheEventName, StoreOperation } from './cache/events.js';
+export type { CacheStats } from './cache/stats.js';
+export type { Immutability } from './cache/immutability.js';
+export type { StorePolicyOptions } from './cache/policy.js';
+export { parseDuration, type Duration, type DurationUnit } from './cache/ttl.js';
+export {
+  BackendError,
+  CacheClosedError,
+  CacheflightError,
+  CacheKeyError,
+  DecodeError,
+  DecoratorTargetError,
+  InvalidOptionError,
+  InvalidTtlError,
+  MissingDependencyError,
+  NamespaceConflictError,
+  NoCacheRegisteredError,
+  TimeoutError,
+  UnknownMethodError,
+  type CacheflightErrorCode,
+} from './cache/errors.js';
+export { Cacheable, type CacheableOptions } from './decorators/cacheable.js';
+export { CacheEvict, type CacheEvictOptions } from './decorators/cache-evict.js';
+export { CachePut, type CachePutOptions } from './decorators/cache-put.js';
+export type { TargetOptions } from './decorators/target-entry.js';
+export type { AsyncMethodDecorator, CacheSelection, NoInference } from './decorators/types.js';
+export { encodeArgs } from './keys/encode-args.js';
+export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export type { MaybePromise, Store, StoredEntry, StoreHealth, StoreNotice, StoreSetOptions, StoreWrite } from './stores/store.js';

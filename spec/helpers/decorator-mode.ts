@@ -8,8 +8,7 @@ function probe(...args: unknown[]): void {
 }
 let detected: 'standard' | 'legacy' | undefined;
 class Probe {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  @(probe as never) m(): void {}
+  @(probe as (...args: unknown[]) => void) m(): void {}
 }
 void Probe;
 

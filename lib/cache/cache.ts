@@ -1,0 +1,482 @@
+import { memoryStore } from '../stores/memory.js';
+import { type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
+import { BackendError, CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from './errors.js';
+import { CacheEvents, type CacheEventListener, type CacheEventName, type StoreOperation } from './events.js';
+import { Flight } from './flight.js';
+import { protectForStore, readStored, type Immutability } from './immutability.js';
+import { policyOf, validateTags, type LoadPolicy, type StorePolicyOptions } from './policy.js';
+import { StatsCounters, type CacheStats } from './stats.js';
+import { parseDuration, type Duration } from './ttl.js';
+
+/** Options of {@link createCache}. */
+export interface CacheOptions {
+  /** Where entries live. Default: `memoryStore()` (bounded LRU, 10,000 entries). */
+  readonly store?: Store;
+  /** TTL of entries whose writer gives none. Default `'5m'`. */
+  readonly ttl?: Duration;
+  /**
+   * `false` (default): a failing or slow store never breaks a call; the loader runs uncached and
+   * a `backend-error` event reports it. `true`: store errors reject the call with `BackendError`.
+   */
+  readonly required?: boolean;
+  /** How values kept by in-process stores are protected from mutation. Default `'freeze'`. */
+  readonly immutability?: Immutability;
+  /** A name for logs and health output. Default: the store's name. */
+  readonly name?: string;
+}
+
+/** Options of {@link Cache.set}. */
+export interface SetOptions {
+  /** Time to live; default: the cache's `ttl`. `0` stores nothing. */
+  readonly ttl?: Duration;
+  /** Tags for {@link Cache.invalidateTags}. */
+  readonly tags?: readonly string[];
+}
+
+/** Options of {@link Cache.getOrSet}: TTL, tags and `unless` may depend on the loaded value. */
+export type GetOrSetOptions<T> = StorePolicyOptions<T>;
+
+/** Result of {@link Cache.health}. */
+export interface CacheHealth {
+  /** `true` when the store answered its probe. */
+  readonly ok: boolean;
+  /** The cache's name. */
+  readonly cache: string;
+  /** The store's own report. */
+  readonly store: StoreHealth;
+  /** Loads in flight right now. */
+  readonly inFlight: number;
+}
+
+const OPTION_NAMES = new Set(['store', 'ttl', 'required', 'immutability', 'name']);
+const IMMUTABILITY_MODES: ReadonlySet<string> = new Set(['freeze', 'clone', 'none']);
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/**
+ * A cache: one store plus every policy (single-flight, TTL, tags, immutability, events, stats,
+ * backend-error handling). Make one with {@link createCache}; decorators reach it through
+ * `registerCache`.
+ */
+export class Cache {
+  /** Name used in logs and health output. */
+  readonly name: string;
+  /** The store this cache writes to. */
+  readonly store: Store;
+  private readonly defaultTtlMs: number;
+  private readonly required: boolean;
+  private readonly immutability: Immutability;
+  private readonly events = new CacheEvents();
+  private readonly counters = new StatsCounters();
+  private readonly flights = new Map<string, Flight>();
+  /** Tag -> sequence number of its last invalidation; kept only while loads are in flight. */
+  private readonly tagInvalidatedAt = new Map<string, number>();
+  private seq = 0;
+  private closed = false;
+
+  /** Use {@link createCache}; the constructor takes already validated options. */
+  constructor(options: CacheOptions = {}) {
+    validateCacheOptions(options);
+    this.store = options.store ?? memoryStore();
+    this.name = options.name ?? this.store.name;
+    this.defaultTtlMs = parseDuration(options.ttl ?? '5m', 'createCache ttl');
+    this.required = options.required ?? false;
+    this.immutability = this.store.sharesReferences ? (options.immutability ?? 'freeze') : 'none';
+    this.store.onNotice?.((notice) => {
+      this.counters.decodeErrors++;
+      this.events.emit('decode-error', { key: notice.key, error: notice.error });
+    });
+  }
+
+  /** The value at `key`, or `undefined` when absent (a stored `undefined` also reads as `undefined`). */
+  async get<T>(key: string): Promise<T | undefined> {
+    const entry = await this.readEntry(key, 'get');
+    return entry === undefined ? undefined : (readStored(entry.value, this.immutability) as T);
+  }
+
+  /** Several values in one store round trip, in the order of `keys`. */
+  async getMany<T>(keys: readonly string[]): Promise<Array<T | undefined>> {
+    keys.forEach((key) => assertKey(key, 'getMany'));
+    this.assertOpen('getMany');
+    const entries = await this.guard('getMany', undefined, () => this.store.getMany(keys), [] as Array<StoredEntry | undefined>);
+    return keys.map((key, i) => {
+      const entry = entries[i];
+      this.countRead(key, entry);
+      return entry === undefined ? undefined : (readStored(entry.value, this.immutability) as T);
+    });
+  }
+
+  /** Store `value` at `key`. A load of `key` in flight will not overwrite it. */
+  async set(key: string, value: unknown, options?: SetOptions): Promise<void> {
+    assertKey(key, 'set');
+    this.assertOpen('set');
+    const ttlMs = options?.ttl === undefined ? this.defaultTtlMs : parseDuration(options.ttl, `set('${key}') ttl`);
+    const tags = options?.tags === undefined ? undefined : validateTags(options.tags, `set('${key}') tags`);
+    this.supersede(key);
+    if (ttlMs === 0) {
+      await this.guard('delete', key, () => this.store.delete(key), false);
+      return;
+    }
+    const stored = protectForStore(value, this.immutability);
+    await this.guard('set', key, () => this.store.set(key, stored, { ttlMs, tags }), undefined);
+  }
+
+  /** Remove `key`; `true` when it held a live entry. A load of `key` in flight will not store its result. */
+  async del(key: string): Promise<boolean> {
+    assertKey(key, 'del');
+    this.assertOpen('del');
+    this.supersede(key);
+    return this.guard('delete', key, () => this.store.delete(key), false);
+  }
+
+  /** Remove several keys in one store round trip; answers how many live entries were removed. */
+  async delMany(keys: readonly string[]): Promise<number> {
+    keys.forEach((key) => assertKey(key, 'delMany'));
+    this.assertOpen('delMany');
+    for (const key of keys) this.supersede(key);
+    return this.guard('deleteMany', undefined, () => this.store.deleteMany(keys), 0);
+  }
+
+  /** Remaining time to live of `key` in ms (`Infinity` when it never expires), or `undefined`. */
+  async ttl(key: string): Promise<number | undefined> {
+    const entry = await this.readEntry(key, 'ttl', false);
+    if (entry === undefined) return undefined;
+    return Math.max(0, entry.expiresAt - Date.now());
+  }
+
+  /**
+   * The value at `key`, or the loader's value, stored and returned. Concurrent calls for one
+   * key run the loader once and all get its value or its rejection; a rejection is never stored.
+   */
+  getOrSet<T>(key: string, loader: () => T | Promise<T>, options?: GetOrSetOptions<T>): Promise<T> {
+    assertKey(key, 'getOrSet');
+    if (typeof loader !== 'function') throw new InvalidOptionError(`getOrSet('${key}') needs a loader function as its second argument.`);
+    return this.load(key, policyOf(options, `getOrSet('${key}')`), undefined, loader, NO_ARGS) as Promise<T>;
+  }
+
+  /** Drop every entry carrying any of `tags`. Loads in flight that carry one will not store. */
+  async invalidateTags(tags: string | readonly string[]): Promise<void> {
+    const list = validateTags(typeof tags === 'string' ? [tags] : tags, 'invalidateTags');
+    this.assertOpen('invalidateTags');
+    if (list.length === 0) return;
+    if (this.flights.size !== 0) {
+      const seq = ++this.seq;
+      for (const tag of list) this.tagInvalidatedAt.set(tag, seq);
+    }
+    await this.guard('invalidateTags', undefined, () => this.store.invalidateTags(list), undefined);
+  }
+
+  /** Drop every entry of `namespace` (e.g. `'ProductService.getProduct'`), in O(1) store work. */
+  async clearNamespace(namespace: string): Promise<void> {
+    if (typeof namespace !== 'string' || namespace.includes(':')) {
+      throw new InvalidOptionError(`clearNamespace needs a namespace string without ':'; got ${JSON.stringify(namespace)}.`);
+    }
+    this.assertOpen('clearNamespace');
+    const prefix = namespace + ':';
+    for (const [key, flight] of this.flights) {
+      if (namespace === '' ? !key.includes(':') : key.startsWith(prefix)) this.supersedeFlight(key, flight);
+    }
+    await this.guard('deleteNamespace', undefined, () => this.store.deleteNamespace(namespace), undefined);
+  }
+
+  /** Drop every entry. Loads in flight will not store their results. */
+  async clear(): Promise<void> {
+    this.assertOpen('clear');
+    for (const [key, flight] of this.flights) this.supersedeFlight(key, flight);
+    await this.guard('clear', undefined, () => this.store.clear(), undefined);
+  }
+
+  /** Probe the store; never throws. */
+  async health(): Promise<CacheHealth> {
+    let store: StoreHealth;
+    try {
+      store = await this.store.health();
+    } catch (error) {
+      store = { ok: false, store: this.store.name, error: error instanceof Error ? error.message : String(error) };
+    }
+    return { ok: store.ok && !this.closed, cache: this.name, store, inFlight: this.flights.size };
+  }
+
+  /** Counters since creation. */
+  stats(): CacheStats {
+    return this.counters.snapshot();
+  }
+
+  /** Subscribe to an event; returns a function that unsubscribes. */
+  on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** Unsubscribe a listener added with {@link Cache.on}. */
+  off<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): void {
+    this.events.off(event, listener);
+  }
+
+  /**
+   * Close the store. Afterwards direct operations reject with `CacheClosedError`, while decorated
+   * methods and `getOrSet` still answer by running their loader uncached. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.store.close();
+  }
+
+  /**
+   * The single-flight read-through used by `getOrSet` and the decorators.
+   *
+   * @internal
+   */
+  load(key: string, policy: LoadPolicy, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
+    if (this.flights.size !== 0) {
+      const flight = this.flights.get(key);
+      if (flight !== undefined) {
+        this.counters.joined++;
+        return flight.promise;
+      }
+    }
+    if (this.closed) return this.runLoader(key, thisArg, fn, args);
+    let found: StoredEntry | undefined | Promise<StoredEntry | undefined>;
+    try {
+      found = this.store.get(key);
+    } catch (error) {
+      found = Promise.reject(error);
+    }
+    if (found === undefined || found instanceof Promise) return this.startFlight(key, policy, thisArg, fn, args, found);
+    this.counters.hits++;
+    if (this.events.has('hit')) this.events.emit('hit', { key });
+    return Promise.resolve(readStored(found.value, this.immutability));
+  }
+
+  /**
+   * Store a computed result as `key`'s entry under `policy` (used by `@CachePut`); the value is
+   * returned as callers should see it.
+   *
+   * @internal
+   */
+  async put(key: string, policy: LoadPolicy, value: unknown, args: readonly unknown[]): Promise<unknown> {
+    if (this.closed) return value;
+    this.supersede(key);
+    const flight = new Flight(++this.seq);
+    const { returned, write } = this.storeResult(flight, key, policy, value, args);
+    if (write !== undefined) await write;
+    return returned;
+  }
+
+  private startFlight(
+    key: string,
+    policy: LoadPolicy,
+    thisArg: unknown,
+    fn: Function,
+    args: readonly unknown[],
+    pendingGet: Promise<StoredEntry | undefined> | undefined,
+  ): Promise<unknown> {
+    const flight = new Flight(++this.seq);
+    this.flights.set(key, flight);
+    flight.promise = this.fly(flight, key, policy, thisArg, fn, args, pendingGet);
+    return flight.promise;
+  }
+
+  private async fly(
+    flight: Flight,
+    key: string,
+    policy: LoadPolicy,
+    thisArg: unknown,
+    fn: Function,
+    args: readonly unknown[],
+    pendingGet: Promise<StoredEntry | undefined> | undefined,
+  ): Promise<unknown> {
+    let value: unknown;
+    try {
+      if (pendingGet !== undefined) {
+        const entry = await this.guard('get', key, () => pendingGet, undefined);
+        if (entry !== undefined) {
+          this.countRead(key, entry);
+          this.endFlight(key, flight);
+          return readStored(entry.value, this.immutability);
+        }
+      }
+      this.counters.misses++;
+      if (this.events.has('miss')) this.events.emit('miss', { key });
+      value = await this.runLoader(key, thisArg, fn, args);
+    } catch (error) {
+      this.endFlight(key, flight);
+      throw error;
+    }
+    let outcome: { returned: unknown; write: Promise<void> | undefined };
+    try {
+      outcome = this.storeResult(flight, key, policy, value, args);
+    } catch (error) {
+      this.endFlight(key, flight);
+      throw error;
+    }
+    if (outcome.write === undefined) {
+      this.endFlight(key, flight);
+    } else if (this.required) {
+      // Required stores surface write errors, so the caller waits for the write.
+      try {
+        await outcome.write;
+      } finally {
+        this.endFlight(key, flight);
+      }
+    } else {
+      // The caller gets its value now; the flight stays joinable until the write lands, so that
+      // callers arriving meanwhile do not read a key that is not written yet and load again.
+      void outcome.write.then(() => this.endFlight(key, flight));
+    }
+    return outcome.returned;
+  }
+
+  private async runLoader(key: string, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
+    this.counters.loads++;
+    const started = performance.now();
+    try {
+      const value: unknown = await fn.apply(thisArg, args);
+      if (this.events.has('load')) this.events.emit('load', { key, durationMs: performance.now() - started });
+      return value;
+    } catch (error) {
+      this.counters.loadErrors++;
+      if (this.events.has('load-error')) this.events.emit('load-error', { key, error });
+      throw error;
+    }
+  }
+
+  /** Decide whether and how a loaded value is stored; starts the write. Never waits for it. */
+  private storeResult(
+    flight: Flight,
+    key: string,
+    policy: LoadPolicy,
+    value: unknown,
+    args: readonly unknown[],
+  ): { returned: unknown; write: Promise<void> | undefined } {
+    if (flight.superseded) return this.skipStore(key, value, 'invalidated-during-load');
+    if (policy.unless !== undefined && policy.unless(value, args)) return this.skipStore(key, value, 'unless');
+    let ttlMs = policy.ttlMs ?? this.defaultTtlMs;
+    if (policy.ttlOf !== undefined) {
+      try {
+        ttlMs = parseDuration(policy.ttlOf(value, args), `ttl function of ${policy.label}`);
+      } catch (error) {
+        if (!(error instanceof InvalidTtlError)) throw error;
+        if (this.events.has('backend-error')) this.events.emit('backend-error', { operation: 'set', key, error });
+        return this.skipStore(key, value, 'invalid-ttl');
+      }
+    }
+    if (ttlMs === 0) return this.skipStore(key, value, 'ttl-zero');
+    const tags = this.tagsOf(policy, value, args);
+    if (tags !== undefined && this.tagInvalidatedAt.size !== 0) {
+      for (const tag of tags) {
+        if ((this.tagInvalidatedAt.get(tag) ?? -1) > flight.startSeq) return this.skipStore(key, value, 'invalidated-during-load');
+      }
+    }
+    const stored = protectForStore(value, this.immutability);
+    let written: void | Promise<void>;
+    try {
+      written = this.store.set(key, stored, { ttlMs, tags });
+    } catch (error) {
+      written = Promise.reject(error);
+    }
+    const returned = stored === value || this.immutability === 'none' ? value : readStored(stored, this.immutability);
+    if (!(written instanceof Promise)) return { returned, write: undefined };
+    return { returned, write: this.guard('set', key, () => written, undefined) };
+  }
+
+  private tagsOf(policy: LoadPolicy, value: unknown, args: readonly unknown[]): readonly string[] | undefined {
+    const fromArgs = policy.tagsOf?.(args);
+    const fromResult = policy.resultTagsOf?.(value, args);
+    if (fromResult === undefined) return fromArgs === undefined ? undefined : validateTags(fromArgs, `tags of ${policy.label}`);
+    const all = fromArgs === undefined ? fromResult : [...fromArgs, ...fromResult];
+    return validateTags(all, `tags of ${policy.label}`);
+  }
+
+  private skipStore(key: string, value: unknown, reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl') {
+    if (this.events.has('store-skipped')) this.events.emit('store-skipped', { key, reason });
+    return { returned: value, write: undefined };
+  }
+
+  private endFlight(key: string, flight: Flight): void {
+    if (this.flights.get(key) === flight) this.flights.delete(key);
+    if (this.flights.size === 0 && this.tagInvalidatedAt.size !== 0) this.tagInvalidatedAt.clear();
+  }
+
+  /** A newer state of `key` wins over a load in flight: its callers still get their value, it is not stored. */
+  private supersede(key: string): void {
+    if (this.flights.size === 0) return;
+    const flight = this.flights.get(key);
+    if (flight !== undefined) this.supersedeFlight(key, flight);
+  }
+
+  private supersedeFlight(key: string, flight: Flight): void {
+    flight.superseded = true;
+    this.flights.delete(key);
+  }
+
+  private async readEntry(key: string, operation: string, count = true): Promise<StoredEntry | undefined> {
+    assertKey(key, operation);
+    this.assertOpen(operation);
+    const entry = await this.guard('get', key, () => this.store.get(key), undefined);
+    if (count) this.countRead(key, entry);
+    return entry;
+  }
+
+  private countRead(key: string, entry: StoredEntry | undefined): void {
+    if (entry === undefined) {
+      this.counters.misses++;
+      if (this.events.has('miss')) this.events.emit('miss', { key });
+    } else {
+      this.counters.hits++;
+      if (this.events.has('hit')) this.events.emit('hit', { key });
+    }
+  }
+
+  /**
+   * Run a store operation; a failure becomes a `backend-error` event and `fallback`, or a
+   * `BackendError` when the cache is `required`.
+   */
+  private async guard<T>(operation: StoreOperation, key: string | undefined, run: () => T | Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await run();
+    } catch (cause) {
+      this.counters.backendErrors++;
+      const error = cause instanceof Error ? cause : new Error(String(cause));
+      if (this.events.has('backend-error')) this.events.emit('backend-error', { operation, key, error });
+      if (!this.required) return fallback;
+      if (cause instanceof CacheflightError) throw cause;
+      throw new BackendError(`Store '${this.store.name}' failed during ${operation}${key === undefined ? '' : ` of '${key}'`}: ${error.message}`, cause);
+    }
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed) throw new CacheClosedError(`Cache '${this.name}' is closed; ${operation} needs an open cache (create a new one with createCache).`);
+  }
+}
+
+/**
+ * Create a cache. Options are validated here: a bad TTL or an unknown option throws at once.
+ *
+ * @example
+ * registerCache(createCache({ store: memoryStore({ maxEntries: 10_000 }), ttl: '5m' }));
+ */
+export function createCache(options: CacheOptions = {}): Cache {
+  return new Cache(options);
+}
+
+function validateCacheOptions(options: CacheOptions): void {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('createCache takes an options object, e.g. createCache({ ttl: "5m" }).');
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) throw new InvalidOptionError(`createCache does not know the option '${name}'; known options: ${[...OPTION_NAMES].join(', ')}.`);
+  }
+  const { store, required, immutability, name } = options;
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function')) {
+    throw new InvalidOptionError('createCache store must be a Store, e.g. memoryStore() or redisStore({ url }).');
+  }
+  if (required !== undefined && typeof required !== 'boolean') throw new InvalidOptionError(`createCache required must be true or false, not ${String(required)}.`);
+  if (immutability !== undefined && !IMMUTABILITY_MODES.has(immutability)) {
+    throw new InvalidOptionError(`createCache immutability must be 'freeze', 'clone' or 'none', not ${JSON.stringify(immutability)}.`);
+  }
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidOptionError('createCache name must be a non-empty string.');
+}
+
+function assertKey(key: unknown, operation: string): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new InvalidOptionError(`${operation} needs a non-empty string key, e.g. 'user:42'; got ${typeof key === 'string' ? "''" : typeof key}.`);
+  }
+}

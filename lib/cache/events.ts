@@ -1,0 +1,80 @@
+/** What a store operation was doing when it failed. */
+export type StoreOperation =
+  | 'get'
+  | 'getMany'
+  | 'set'
+  | 'setMany'
+  | 'delete'
+  | 'deleteMany'
+  | 'deleteNamespace'
+  | 'invalidateTags'
+  | 'clear'
+  | 'health';
+
+/** The events a {@link Cache} emits, with the payload each listener receives. */
+export interface CacheEventMap {
+  /** A read found a live entry. */
+  hit: { readonly key: string };
+  /** A read found nothing; a load follows (for `getOrSet` and decorated methods). */
+  miss: { readonly key: string };
+  /** A loader (the decorated method) resolved. */
+  load: { readonly key: string; readonly durationMs: number };
+  /** A loader rejected; nothing was stored and every joined caller got the rejection. */
+  'load-error': { readonly key: string; readonly error: unknown };
+  /** The store failed or timed out; the call went on without the cache (unless `required`). */
+  'backend-error': { readonly operation: StoreOperation; readonly key: string | undefined; readonly error: Error };
+  /** A stored payload could not be decoded; it was treated as a miss and will be rewritten. */
+  'decode-error': { readonly key: string; readonly error: Error };
+  /** A result was not stored: `unless` declined it, its TTL is 0, or an eviction raced its load. */
+  'store-skipped': { readonly key: string; readonly reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl' };
+}
+
+/** Name of a cache event. */
+export type CacheEventName = keyof CacheEventMap;
+
+/** A listener of one cache event. */
+export type CacheEventListener<E extends CacheEventName> = (payload: CacheEventMap[E]) => void;
+
+type ListenerTable = { [E in CacheEventName]?: Array<CacheEventListener<E>> };
+
+/**
+ * A minimal typed emitter. An event without listeners costs one property read, which keeps
+ * emitting on the hit path free. A listener that throws does not break the cache call.
+ */
+export class CacheEvents {
+  private readonly table: ListenerTable = {};
+
+  /** Subscribe; returns a function that unsubscribes. */
+  on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): () => void {
+    const list = (this.table[event] ??= []) as Array<CacheEventListener<E>>;
+    list.push(listener);
+    return () => this.off(event, listener);
+  }
+
+  /** Unsubscribe a listener added with {@link CacheEvents.on}. */
+  off<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): void {
+    const list = this.table[event] as Array<CacheEventListener<E>> | undefined;
+    if (!list) return;
+    const index = list.indexOf(listener);
+    if (index !== -1) list.splice(index, 1);
+    if (list.length === 0) delete this.table[event];
+  }
+
+  /** `true` when `event` has at least one listener (check before building a payload). */
+  has(event: CacheEventName): boolean {
+    return this.table[event] !== undefined;
+  }
+
+  /** Call every listener of `event`; listener errors are reported on the process, not thrown. */
+  emit<E extends CacheEventName>(event: E, payload: CacheEventMap[E]): void {
+    const list = this.table[event] as Array<CacheEventListener<E>> | undefined;
+    if (list === undefined) return;
+    for (const listener of list.slice()) {
+      try {
+        listener(payload);
+      } catch (error) {
+        process.emitWarning(`A cacheflight '${event}' listener threw: ${String(error)}`, { code: 'CACHEFLIGHT_LISTENER' });
+      }
+    }
+  }
+}

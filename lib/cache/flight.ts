@@ -1,0 +1,14 @@
+/**
+ * One load in flight for one key. Every caller of that key while it flies gets `promise`.
+ * An eviction, a put or an invalidation that happens meanwhile marks it `superseded`: its
+ * callers still get its result, but the result is not stored over the newer state.
+ */
+export class Flight {
+  /** Settles with the loaded (or found) value, or the loader's rejection. */
+  promise!: Promise<unknown>;
+  /** Set when the key was evicted, overwritten or invalidated after this load started. */
+  superseded = false;
+
+  /** @param startSeq - the cache's invalidation sequence number when the load started */
+  constructor(readonly startSeq: number) {}
+}

@@ -1,0 +1,108 @@
+/**
+ * Protection of values kept by in-process stores, so that a caller mutating what it received
+ * cannot change what the next caller receives.
+ *
+ * - `'freeze'` (default): the value is deep-frozen in place when stored (no cost on a hit).
+ *   JavaScript cannot freeze the contents of a Map, Set, Date, typed array or ArrayBuffer; a
+ *   value containing one is stored as a frozen snapshot and each hit gets a copy of those parts
+ *   (the frozen rest is shared).
+ * - `'clone'`: `structuredClone` on store and on every hit (prototypes are not kept).
+ * - `'none'`: references are shared; the fastest, for callers that never mutate results.
+ */
+export type Immutability = 'freeze' | 'clone' | 'none';
+
+/** A stored snapshot whose mutable parts must be copied on every read. */
+export class CopyOnRead {
+  /** @param snapshot - a frozen copy whose Map/Set/Date/binary parts are copied per read */
+  constructor(readonly snapshot: unknown) {}
+}
+
+/**
+ * Prepare `value` for storing in a store that shares references.
+ *
+ * @returns what to store: `value` itself (now frozen), a {@link CopyOnRead} box, or a clone
+ */
+export function protectForStore(value: unknown, mode: Immutability): unknown {
+  if (mode === 'none' || typeof value !== 'object' || value === null) return value;
+  if (mode === 'clone') return new CopyOnRead(structuredClone(value));
+  const hasMutableParts = deepFreeze(value, new Set());
+  return hasMutableParts ? new CopyOnRead(copyMutableParts(value, new Map())) : value;
+}
+
+/** Turn what a store returned into what a caller receives. */
+export function readStored(stored: unknown, mode: Immutability): unknown {
+  if (!(stored instanceof CopyOnRead)) return stored;
+  return mode === 'clone' ? structuredClone(stored.snapshot) : copyMutableParts(stored.snapshot, new Map());
+}
+
+/** Freeze every plain part of the graph; answer whether it holds parts freezing cannot protect. */
+function deepFreeze(value: object, seen: Set<object>): boolean {
+  if (seen.has(value)) return false;
+  seen.add(value);
+  let mutable = isUnfreezable(value);
+  if (value instanceof Map) {
+    for (const [k, v] of value) {
+      if (typeof k === 'object' && k !== null && deepFreeze(k, seen)) mutable = true;
+      if (typeof v === 'object' && v !== null && deepFreeze(v, seen)) mutable = true;
+    }
+  } else if (value instanceof Set) {
+    for (const v of value) if (typeof v === 'object' && v !== null && deepFreeze(v, seen)) mutable = true;
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true; // cannot be frozen
+  for (const key of Object.keys(value)) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && deepFreeze(child, seen)) mutable = true;
+  }
+  Object.freeze(value);
+  return mutable;
+}
+
+function isUnfreezable(value: object): boolean {
+  return value instanceof Map || value instanceof Set || value instanceof Date || ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
+}
+
+/**
+ * A copy that shares every frozen part without mutable descendants and copies the rest. The
+ * copied plain objects keep their prototype and are frozen again.
+ */
+function copyMutableParts(value: unknown, memo: Map<object, unknown>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const known = memo.get(value);
+  if (known !== undefined) return known;
+  if (value instanceof Date) return new Date(value.getTime());
+  if (value instanceof ArrayBuffer) return value.slice(0);
+  if (ArrayBuffer.isView(value)) {
+    const view = value as unknown as { slice(): unknown };
+    return typeof view.slice === 'function' ? view.slice() : new DataView(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
+  }
+  if (value instanceof Map) {
+    const copy = new Map();
+    memo.set(value, copy);
+    for (const [k, v] of value) copy.set(copyMutableParts(k, memo), copyMutableParts(v, memo));
+    return copy;
+  }
+  if (value instanceof Set) {
+    const copy = new Set();
+    memo.set(value, copy);
+    for (const v of value) copy.add(copyMutableParts(v, memo));
+    return copy;
+  }
+  memo.set(value, value); // provisional: a cycle back to here shares the frozen original
+  const source = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  const keys = Object.keys(source);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const child = source[key];
+    const copiedChild = copyMutableParts(child, memo);
+    if (copiedChild !== child && copy === undefined) {
+      copy = Array.isArray(value) ? [] : Object.create(Object.getPrototypeOf(value));
+      for (let j = 0; j < i; j++) copy![keys[j] as string] = source[keys[j] as string];
+    }
+    if (copy !== undefined) copy[key] = copiedChild;
+  }
+  if (copy === undefined) return value;
+  if (Array.isArray(copy)) copy.length = (value as unknown[]).length;
+  memo.set(value, copy);
+  return Object.freeze(copy);
+}

@@ -1,0 +1,64 @@
+import { Cache } from './cache.js';
+import { InvalidOptionError, NoCacheRegisteredError } from './errors.js';
+
+/**
+ * The caches decorators use. Kept on `globalThis` under a registered symbol so that the ESM and
+ * the CommonJS builds of cacheflight, if an application loads both, still share one registry.
+ */
+interface Registry {
+  default: Cache | undefined;
+  readonly named: Map<string, Cache>;
+}
+
+const REGISTRY_KEY = Symbol.for('cacheflight.registry');
+const holder = globalThis as typeof globalThis & { [REGISTRY_KEY]?: Registry };
+const registry: Registry = (holder[REGISTRY_KEY] ??= { default: undefined, named: new Map() });
+
+/**
+ * Register the cache decorated methods use: the default one, or a named one that a decorator
+ * selects with `cache: 'name'`. Registering again under the same name replaces the earlier cache
+ * (it is not closed). Call it once at startup, before decorated methods run.
+ *
+ * @returns the cache, for chaining
+ */
+export function registerCache(cache: Cache, name?: string): Cache {
+  if (!(cache instanceof Cache)) throw new InvalidOptionError('registerCache needs a Cache made by createCache(...).');
+  if (name === undefined) registry.default = cache;
+  else if (typeof name === 'string' && name.length > 0) registry.named.set(name, cache);
+  else throw new InvalidOptionError('registerCache name must be a non-empty string, or omitted for the default cache.');
+  return cache;
+}
+
+/**
+ * Remove a registered cache (the default one when `name` is omitted). Does not close it.
+ *
+ * @returns `true` when a cache was registered under that name
+ */
+export function unregisterCache(name?: string): boolean {
+  if (name === undefined) {
+    const had = registry.default !== undefined;
+    registry.default = undefined;
+    return had;
+  }
+  return registry.named.delete(name);
+}
+
+/**
+ * The registered cache (the default one when `name` is omitted).
+ *
+ * @throws NoCacheRegisteredError when none is registered under that name
+ */
+export function getCache(name?: string): Cache {
+  const cache = name === undefined ? registry.default : registry.named.get(name);
+  if (cache !== undefined) return cache;
+  throw new NoCacheRegisteredError(
+    name === undefined
+      ? 'No cache is registered. Call registerCache(createCache({ ... })) at startup, before any decorated method runs.'
+      : `No cache is registered under the name '${name}'. Call registerCache(createCache({ ... }), '${name}') at startup.`,
+  );
+}
+
+/** The default cache or `undefined`; the decorators' hot path reads this instead of throwing. */
+export function defaultCacheOrUndefined(): Cache | undefined {
+  return registry.default;
+}

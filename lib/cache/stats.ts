@@ -1,0 +1,41 @@
+/** Counters of one cache since it was created. */
+export interface CacheStats {
+  /** Reads that found a live entry. */
+  readonly hits: number;
+  /** Reads that found nothing. */
+  readonly misses: number;
+  /** Loader runs (decorated method executions on a miss). */
+  readonly loads: number;
+  /** Loader runs that rejected. */
+  readonly loadErrors: number;
+  /** Calls that joined a load already in flight for the same key instead of running their own. */
+  readonly joined: number;
+  /** Store operations that failed or timed out. */
+  readonly backendErrors: number;
+  /** Stored payloads that could not be decoded. */
+  readonly decodeErrors: number;
+}
+
+/** Mutable counters behind {@link CacheStats}. */
+export class StatsCounters implements CacheStats {
+  hits = 0;
+  misses = 0;
+  loads = 0;
+  loadErrors = 0;
+  joined = 0;
+  backendErrors = 0;
+  decodeErrors = 0;
+
+  /** A frozen copy, safe to hand out. */
+  snapshot(): CacheStats {
+    return Object.freeze({
+      hits: this.hits,
+      misses: this.misses,
+      loads: this.loads,
+      loadErrors: this.loadErrors,
+      joined: this.joined,
+      backendErrors: this.backendErrors,
+      decodeErrors: this.decodeErrors,
+    });
+  }
+}

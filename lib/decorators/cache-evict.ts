@@ -1,0 +1,84 @@
+import { InvalidOptionError } from '../cache/errors.js';
+import { defaultCacheOrUndefined, getCache } from '../cache/registry.js';
+import { decorateMethod } from './method-site.js';
+import { checkBoolean, checkOptionNames, checkString, checkTags } from './options-validation.js';
+import { publishMetadata, rejectNonPromiseReturn } from './reflect-metadata.js';
+import { TargetEntry, type TargetOptions } from './target-entry.js';
+import type { AsyncMethodDecorator, CacheSelection } from './types.js';
+
+/** Options of {@link CacheEvict}. `Args` are the decorated method's arguments. */
+export interface CacheEvictOptions<Args extends unknown[] = never[]> extends TargetOptions<Args>, CacheSelection {
+  /** Drop every entry of the target method or namespace (O(1) store work). */
+  readonly allEntries?: boolean;
+  /** Invalidate these tags: a list, or a function of the arguments. */
+  readonly tags?: readonly string[] | ((...args: Args) => readonly string[]);
+  /** Evict before the method runs (and even if it fails). Default `false`: after it succeeds. */
+  readonly beforeInvocation?: boolean;
+}
+
+const OPTION_NAMES = ['method', 'args', 'key', 'namespace', 'allEntries', 'tags', 'beforeInvocation', 'cache'] as const;
+
+/**
+ * Evict cache entries when the decorated method succeeds (or before it runs, with
+ * `beforeInvocation`): one entry of a `@Cacheable` method, every entry of it, or tagged entries.
+ * A load of an evicted key that is in flight will not store its (stale) result.
+ *
+ * @example
+ * @CacheEvict({ method: 'getProduct', args: (p: Product) => [p.id] })
+ * async updateProduct(p: Product): Promise<void> { ... }
+ */
+export function CacheEvict<Args extends unknown[] = never[]>(options: CacheEvictOptions<Args>): AsyncMethodDecorator<Args, unknown> {
+  checkOptionNames('CacheEvict', options, OPTION_NAMES);
+  checkTags('CacheEvict', options.tags);
+  checkBoolean('CacheEvict', 'allEntries', options.allEntries);
+  checkBoolean('CacheEvict', 'beforeInvocation', options.beforeInvocation);
+  checkString('CacheEvict', 'cache', options.cache);
+  const target = new TargetEntry('CacheEvict', options as TargetOptions<never[]>);
+  const { allEntries = false, beforeInvocation = false, cache: cacheName } = options;
+  const tags = options.tags as readonly string[] | ((...args: unknown[]) => readonly string[]) | undefined;
+  if (!target.hasTarget && tags === undefined) {
+    throw new InvalidOptionError(
+      "@CacheEvict needs something to evict: 'method' (a @Cacheable method of this class), 'namespace' with 'key' or 'allEntries', or 'tags'.",
+    );
+  }
+  if (allEntries && (options.args !== undefined || options.key !== undefined)) {
+    throw new InvalidOptionError("@CacheEvict 'allEntries' drops the whole namespace; it takes no 'args' or 'key'.");
+  }
+  if (!allEntries && options.namespace !== undefined && options.key === undefined) {
+    throw new InvalidOptionError("@CacheEvict with 'namespace' needs 'key' (one entry) or 'allEntries: true'.");
+  }
+
+  return ((...call: unknown[]) =>
+    decorateMethod('CacheEvict', call, (site) => {
+      rejectNonPromiseReturn('CacheEvict', call);
+      publishMetadata('cacheflight:cache-evict', options, call);
+      const original = site.original;
+      let label = site.owner === undefined ? site.member : `${site.owner.name}.${site.member}`;
+      const evict = async (self: unknown, args: readonly unknown[]): Promise<void> => {
+        const cache = cacheName === undefined ? (defaultCacheOrUndefined() ?? getCache()) : getCache(cacheName);
+        if (target.hasTarget) {
+          if (allEntries) await cache.clearNamespace(target.namespaceFor(self, label));
+          else await cache.del(target.keyFor(self, args, label));
+        }
+        if (tags !== undefined) await cache.invalidateTags(typeof tags === 'function' ? tags(...args) : tags);
+      };
+      const wrapper = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
+        if (beforeInvocation) await evict(this, args);
+        const result: unknown = await original.apply(this, args);
+        if (!beforeInvocation) await evict(this, args);
+        return result;
+      };
+      Object.defineProperty(wrapper, 'name', { value: original.name });
+      return {
+        wrapper,
+        // Standard mode: check the named method exists when the first instance is built.
+        onInitialize:
+          site.mode === 'standard'
+            ? (self) => {
+                label = `${(typeof self === 'function' ? self : (self as { constructor: Function }).constructor).name}.${site.member}`;
+                target.definition(self, label);
+              }
+            : undefined,
+      };
+    })) as AsyncMethodDecorator<Args, unknown>;
+}

@@ -1,0 +1,88 @@
+import { InvalidOptionError } from '../cache/errors.js';
+import type { LoadPolicy } from '../cache/policy.js';
+import { defaultCacheOrUndefined, getCache } from '../cache/registry.js';
+import type { Duration } from '../cache/ttl.js';
+import type { CacheableDefinition } from './cacheable-definition.js';
+import { decorateMethod } from './method-site.js';
+import { checkOptionNames, checkString, checkTags, checkTtl } from './options-validation.js';
+import { publishMetadata, rejectNonPromiseReturn } from './reflect-metadata.js';
+import { TargetEntry, type TargetOptions } from './target-entry.js';
+import type { AsyncMethodDecorator, CacheSelection } from './types.js';
+
+/** Options of {@link CachePut}. `Args` and `R` are the decorated method's arguments and result. */
+export interface CachePutOptions<Args extends unknown[] = never[], R = unknown> extends TargetOptions<Args>, CacheSelection {
+  /** TTL of the stored entry. Default: the target method's `ttl` (or the cache's, with `namespace`). */
+  readonly ttl?: Duration | ((result: R) => Duration);
+  /** Tags of the stored entry. Default: the target method's tags. */
+  readonly tags?: readonly string[] | ((result: R) => readonly string[]);
+}
+
+const OPTION_NAMES = ['method', 'args', 'key', 'namespace', 'ttl', 'tags', 'cache'] as const;
+
+/**
+ * Run the method and store its result as the entry another `@Cacheable` method reads, so the
+ * next read is a hit with fresh data. A load of that key in flight will not overwrite it.
+ *
+ * @example
+ * @CachePut({ method: 'getProduct', args: (p: Product) => [p.id] })
+ * async saveProduct(p: Product): Promise<Product> { ... }
+ */
+export function CachePut<Args extends unknown[] = never[], R = unknown>(options: CachePutOptions<Args, R>): AsyncMethodDecorator<Args, R> {
+  checkOptionNames('CachePut', options, OPTION_NAMES);
+  checkString('CachePut', 'cache', options.cache);
+  checkTags('CachePut', options.tags);
+  const ttlMs = checkTtl('CachePut', options.ttl);
+  const target = new TargetEntry('CachePut', options as TargetOptions<never[]>);
+  if (!target.hasTarget) throw new InvalidOptionError("@CachePut needs 'method' (a @Cacheable method of this class) or 'namespace' with 'key'.");
+  if (options.namespace !== undefined && options.key === undefined) throw new InvalidOptionError("@CachePut with 'namespace' needs 'key'.");
+  const { cache: cacheName, ttl, tags } = options;
+  const ownPolicy: Partial<LoadPolicy> = {
+    ttlMs,
+    ttlOf: typeof ttl === 'function' ? (result) => ttl(result as R) : undefined,
+    tagsOf: Array.isArray(tags) ? () => tags as readonly string[] : undefined,
+    resultTagsOf: typeof tags === 'function' ? (result) => (tags as (r: R) => readonly string[])(result as R) : undefined,
+  };
+  const overrides = ttl !== undefined || tags !== undefined;
+  const policies = new WeakMap<CacheableDefinition, LoadPolicy>();
+  const policyFor = (definition: CacheableDefinition | undefined, label: string): LoadPolicy => {
+    if (definition === undefined) return { label, unless: undefined, ttlMs: undefined, ttlOf: undefined, tagsOf: undefined, resultTagsOf: undefined, ...ownPolicy };
+    if (!overrides) return definition.policy;
+    let policy = policies.get(definition);
+    if (policy === undefined) {
+      const base = definition.policy;
+      policy = {
+        ...base,
+        ...(ttl === undefined ? {} : { ttlMs: ownPolicy.ttlMs, ttlOf: ownPolicy.ttlOf }),
+        ...(tags === undefined ? {} : { tagsOf: ownPolicy.tagsOf, resultTagsOf: ownPolicy.resultTagsOf }),
+      } as LoadPolicy;
+      policies.set(definition, policy);
+    }
+    return policy;
+  };
+
+  return ((...call: unknown[]) =>
+    decorateMethod('CachePut', call, (site) => {
+      rejectNonPromiseReturn('CachePut', call);
+      publishMetadata('cacheflight:cache-put', options, call);
+      const original = site.original;
+      let label = site.owner === undefined ? site.member : `${site.owner.name}.${site.member}`;
+      const wrapper = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
+        const result: unknown = await original.apply(this, args);
+        const cache = cacheName === undefined ? (defaultCacheOrUndefined() ?? getCache()) : getCache(cacheName);
+        const definition = target.definition(this, label);
+        const key = target.keyFor(this, args, label);
+        return cache.put(key, policyFor(definition, label), result, target.targetArgs(args));
+      };
+      Object.defineProperty(wrapper, 'name', { value: original.name });
+      return {
+        wrapper,
+        onInitialize:
+          site.mode === 'standard'
+            ? (self) => {
+                label = `${(typeof self === 'function' ? self : (self as { constructor: Function }).constructor).name}.${site.member}`;
+                target.definition(self, label);
+              }
+            : undefined,
+      };
+    })) as AsyncMethodDecorator<Args, R>;
+}

@@ -1,0 +1,153 @@
+import { CacheKeyError, DecoratorTargetError, UnknownMethodError } from '../cache/errors.js';
+import type { LoadPolicy } from '../cache/policy.js';
+import { digestKey } from '../keys/digest.js';
+import { DEFAULT_MAX_KEY_LENGTH, encodeArgs } from '../keys/encode-args.js';
+import { instanceIdentity } from '../keys/instance-identity.js';
+import { claimNamespace, defaultNamespace } from '../keys/namespaces.js';
+import type { MethodSite } from './method-site.js';
+
+/** How a `@Cacheable` method turns a call into a key; shared by `@CacheEvict` and `@CachePut`. */
+export interface KeyRecipe {
+  /** Replaces the derived key: a function of the arguments. */
+  readonly key: ((...args: never[]) => string | number) | undefined;
+  /** An explicit namespace, or `undefined` for `ClassName.method`. */
+  readonly namespace: string | undefined;
+  /** Adds the instance to the key: `true` for a process-local identity, or a function of it. */
+  readonly perInstance: boolean | ((instance: never) => string) | undefined;
+}
+
+const definitions = new WeakMap<Function, CacheableDefinition>();
+
+/**
+ * Everything a `@Cacheable` method needs at call time: its namespace, how to derive keys, and
+ * its load policy. The namespace needs the owning class: legacy decorators know it when they
+ * run; standard decorators learn it when the first instance is constructed (or the class is
+ * defined, for static methods), so conflicts are detected then.
+ */
+export class CacheableDefinition {
+  /** `ClassName.method` once the owning class is known. */
+  label: string;
+  /** The resolved namespace, or `undefined` until the owning class is known. */
+  namespace: string | undefined;
+  private wrapper: Function | undefined;
+
+  /**
+   * @param site - the decorated method
+   * @param recipe - key options of the decorator
+   * @param policy - load policy of the decorator
+   */
+  constructor(
+    private readonly site: MethodSite,
+    private readonly recipe: KeyRecipe,
+    readonly policy: LoadPolicy,
+  ) {
+    this.label = `${site.owner?.name ?? '?'}.${site.member}`;
+    if (site.owner !== undefined) this.bindOwner(site.owner);
+  }
+
+  /** Attach the replacement method, so it can be found on the class and by `@CacheEvict`. */
+  attach(wrapper: Function): void {
+    this.wrapper = wrapper;
+    definitions.set(wrapper, this);
+  }
+
+  /** Standard mode: learn the owning class from an instance (or the class, for static methods). */
+  initialize(self: unknown): void {
+    if (this.namespace === undefined) this.bindOwner(this.findOwner(self));
+  }
+
+  /** The full cache key (`namespace:id`) of a call with `args` on `self`. */
+  keyFor(self: unknown, args: readonly unknown[]): string {
+    const namespace = this.namespace ?? this.resolve(self);
+    const { key } = this.recipe;
+    let id: string;
+    if (key === undefined) {
+      id = encodeArgs(args, this.label);
+    } else {
+      id = this.customId((key as (...a: readonly unknown[]) => unknown)(...args));
+    }
+    if (this.recipe.perInstance) id = this.instancePart(self) + id;
+    return namespace + ':' + id;
+  }
+
+  /** The full key of an id produced by a `key` function of `@CacheEvict`/`@CachePut`. */
+  keyForId(self: unknown, rawId: unknown): string {
+    const namespace = this.namespace ?? this.resolve(self);
+    let id = this.customId(rawId);
+    if (this.recipe.perInstance) id = this.instancePart(self) + id;
+    return namespace + ':' + id;
+  }
+
+  /** The namespace, resolving the owning class from `self` when not known yet. */
+  namespaceFor(self: unknown): string {
+    return this.namespace ?? this.resolve(self);
+  }
+
+  private resolve(self: unknown): string {
+    this.initialize(self);
+    return this.namespace as string;
+  }
+
+  private bindOwner(owner: Function): void {
+    const namespace = this.recipe.namespace ?? defaultNamespace(owner, this.site.member, this.site.isStatic);
+    claimNamespace(namespace, owner, (this.site.isStatic ? 'static ' : '') + this.site.member);
+    this.label = `${owner.name || 'AnonymousClass'}.${this.site.member}`;
+    this.namespace = namespace;
+  }
+
+  /** The class whose prototype (or which, for statics) holds this method; not a subclass. */
+  private findOwner(self: unknown): Function {
+    if ((typeof self !== 'object' && typeof self !== 'function') || self === null) {
+      throw new DecoratorTargetError(
+        `@Cacheable method '${this.site.member}' was called without an instance (this is ${String(self)}); call it as a method, or bind it.`,
+      );
+    }
+    let holder: object | null = this.site.isStatic ? self : Object.getPrototypeOf(self);
+    while (holder !== null) {
+      if (Object.getOwnPropertyDescriptor(holder, this.site.propertyKey)?.value === this.wrapper) {
+        return this.site.isStatic ? (holder as Function) : (holder as { constructor: Function }).constructor;
+      }
+      holder = Object.getPrototypeOf(holder);
+    }
+    // Private methods live on no prototype; the instance's class is the best we know.
+    return this.site.isStatic ? (self as Function) : (self as { constructor: Function }).constructor;
+  }
+
+  private customId(id: unknown): string {
+    if (typeof id === 'number' && Number.isFinite(id)) return 'k' + String(id);
+    if (typeof id !== 'string') {
+      throw new CacheKeyError(`The key function of ${this.label} returned ${typeof id}; it must return a string or a finite number.`);
+    }
+    // A 'k' prefix keeps a custom key from ever looking like a digest ('#...').
+    return id.length > DEFAULT_MAX_KEY_LENGTH ? digestKey(id) : 'k' + id;
+  }
+
+  private instancePart(self: unknown): string {
+    const { perInstance } = this.recipe;
+    if (typeof self !== 'object' && typeof self !== 'function') {
+      throw new CacheKeyError(`${this.label} caches per instance but was called without one (this is ${String(self)}).`);
+    }
+    const identity = typeof perInstance === 'function' ? (perInstance as (instance: unknown) => unknown)(self) : instanceIdentity(self as object);
+    if (typeof identity !== 'string') {
+      throw new CacheKeyError(`The perInstance function of ${this.label} returned ${typeof identity}; it must return a string.`);
+    }
+    return JSON.stringify(identity) + '|';
+  }
+}
+
+/**
+ * The `@Cacheable` definition of `self[method]`.
+ *
+ * @throws UnknownMethodError when that method is missing or not decorated with `@Cacheable`
+ */
+export function definitionOf(self: unknown, method: string, requester: string): CacheableDefinition {
+  const candidate = (typeof self === 'object' || typeof self === 'function') && self !== null ? (self as Record<string, unknown>)[method] : undefined;
+  const definition = typeof candidate === 'function' ? definitions.get(candidate) : undefined;
+  if (definition !== undefined) return definition;
+  const className = typeof self === 'function' ? self.name : ((self as { constructor?: Function } | undefined)?.constructor?.name ?? String(self));
+  throw new UnknownMethodError(
+    typeof candidate === 'function'
+      ? `${requester} names method '${method}' of ${className}, but it is not decorated with @Cacheable (it must be the outermost decorator). Decorate it, or name the right method.`
+      : `${requester} names method '${method}', but ${className} has no such method. Check the spelling; static methods are named from static methods only.`,
+  );
+}
