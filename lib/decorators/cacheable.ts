@@ -80,7 +80,11 @@ export function Cacheable<Args extends unknown[] = never[], R = unknown>(options
       };
       Object.defineProperty(wrapper, 'name', { value: original.name });
       definition.attach(wrapper);
-      return { wrapper, onInitialize: site.mode === 'standard' ? (self) => definition.initialize(self) : undefined };
+      // Standard decorators learn the class from the first instance; static methods resolve on
+      // their first call instead, as transpilers may not have given the class its final name
+      // while static initializers run.
+      const learnsFromInstances = site.mode === 'standard' && !site.isStatic;
+      return { wrapper, onInitialize: learnsFromInstances ? (self) => definition.initialize(self) : undefined };
     })) as AsyncMethodDecorator<Args, R>;
 }
 

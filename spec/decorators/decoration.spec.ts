@@ -1,0 +1,343 @@
+/**
+ * What happens when classes are defined: both decorator modes, `this`, misuse errors,
+ * namespaces and their conflicts, option validation, and the unregistered-cache error.
+ */
+import { expect } from 'chai';
+import {
+  Cacheable,
+  CacheEvict,
+  CachePut,
+  createCache,
+  DecoratorTargetError,
+  InvalidOptionError,
+  InvalidTtlError,
+  NamespaceConflictError,
+  NoCacheRegisteredError,
+  registerCache,
+  unregisterCache,
+  UnknownMethodError,
+  type Cache,
+} from '../../lib/index.js';
+import { decoratorMode } from '../helpers/decorator-mode.js';
+import { uniqueNamespace } from '../helpers/unique.js';
+
+/** A decorator with its type loosened, to apply it where TypeScript (rightly) refuses it. */
+type LooseDecorator = (...args: unknown[]) => void;
+const loose = (decorator: unknown): LooseDecorator => decorator as LooseDecorator;
+
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe(`decoration (${decoratorMode} decorators)`, () => {
+  let cache: Cache;
+  beforeEach(() => {
+    cache = registerCache(createCache());
+  });
+  afterEach(async () => {
+    unregisterCache();
+    await cache.close();
+  });
+
+  describe('this', () => {
+    it('gives an instance method its own instance', async () => {
+      class Counter {
+        constructor(readonly base: number) {}
+        @Cacheable({ namespace: uniqueNamespace(), perInstance: true })
+        async plus(n: number): Promise<number> {
+          return this.base + n;
+        }
+      }
+      expect(await new Counter(10).plus(1)).to.equal(11);
+      expect(await new Counter(20).plus(1)).to.equal(21);
+    });
+
+    it('gives a static method its class', async () => {
+      class Config {
+        static loads = 0;
+        static value = 'from the class';
+        @Cacheable({ namespace: uniqueNamespace() })
+        static async read(): Promise<string> {
+          Config.loads++;
+          return this.value;
+        }
+      }
+      expect(await Config.read()).to.equal('from the class');
+      expect(await Config.read()).to.equal('from the class');
+      expect(Config.loads).to.equal(1);
+    });
+
+    it('keeps the method name', () => {
+      class Svc {
+        @Cacheable({ namespace: uniqueNamespace() })
+        async findUser(): Promise<number> {
+          return 1;
+        }
+      }
+      expect(new Svc().findUser.name).to.equal('findUser');
+    });
+
+    it('works for an inherited method called on a subclass', async () => {
+      let loads = 0;
+      class Base {
+        @Cacheable({ namespace: uniqueNamespace() })
+        async read(id: number): Promise<string> {
+          loads++;
+          return `${this.constructor.name}:${id}`;
+        }
+      }
+      class Derived extends Base {}
+      expect(await new Derived().read(1)).to.equal('Derived:1');
+      expect(await new Base().read(1)).to.equal('Derived:1');
+      expect(loads).to.equal(1);
+    });
+  });
+
+  describe('misuse is an error when the class is defined', () => {
+    const cases: Array<[string, () => unknown]> = [
+      [
+        'a getter',
+        () => {
+          class WithGetter {
+            @loose(Cacheable())
+            get value(): number {
+              return 1;
+            }
+          }
+          return WithGetter;
+        },
+      ],
+      [
+        'a setter',
+        () => {
+          class WithSetter {
+            @loose(Cacheable())
+            set value(v: number) {}
+          }
+          return WithSetter;
+        },
+      ],
+      [
+        'a field',
+        () => {
+          class WithField {
+            @loose(Cacheable())
+            value = 1;
+          }
+          return WithField;
+        },
+      ],
+      [
+        'a class',
+        () => {
+          @loose(Cacheable())
+          class Whole {}
+          return Whole;
+        },
+      ],
+    ];
+    for (const [what, define] of cases) {
+      it(`rejects ${what} with DecoratorTargetError`, () => {
+        const error = thrown(define);
+        expect(error).to.be.instanceOf(DecoratorTargetError);
+        expect((error as DecoratorTargetError).code).to.equal('E_DECORATOR_TARGET');
+        expect((error as Error).message).to.match(/decorates methods only|not a class method/);
+      });
+    }
+
+    it('rejects invalid TTLs with InvalidTtlError', () => {
+      for (const ttl of [-1, NaN, 'soon', '5 minutes', '-5m']) {
+        const error = thrown(() => Cacheable({ ttl: ttl as never }));
+        expect(error, String(ttl)).to.be.instanceOf(InvalidTtlError);
+        expect((error as InvalidTtlError).code).to.equal('E_INVALID_TTL');
+      }
+    });
+
+    it('accepts fractional, zero, infinite and string TTLs', () => {
+      for (const ttl of [0.5, 0, Infinity, '30s', '5m', '1h', '1.5s', '250ms']) {
+        expect(() => Cacheable({ ttl: ttl as never }), String(ttl)).to.not.throw();
+      }
+    });
+
+    it('rejects unknown options, bad namespaces and wrong types with InvalidOptionError', () => {
+      const bad: Array<() => unknown> = [
+        () => Cacheable({ ttll: '5m' } as never),
+        () => Cacheable({ namespace: 'a:b' }),
+        () => Cacheable({ namespace: '' }),
+        () => Cacheable({ key: 'id' as never }),
+        () => Cacheable({ tags: [1] as never }),
+        () => Cacheable({ cache: '' }),
+        () => CacheEvict({}),
+        () => CacheEvict({ method: 'm', allEntries: true, args: () => [] }),
+        () => CacheEvict({ namespace: 'x' }),
+        () => CacheEvict({ method: 'm', namespace: 'x' }),
+        () => CachePut({}),
+        () => CachePut({ namespace: 'x' }),
+      ];
+      for (const make of bad) {
+        const error = thrown(make);
+        expect(error, make.toString()).to.be.instanceOf(InvalidOptionError);
+        expect((error as InvalidOptionError).code).to.equal('E_INVALID_OPTION');
+      }
+    });
+  });
+
+  describe('namespaces', () => {
+    it('defaults to ClassName.methodName', async () => {
+      const keys: string[] = [];
+      cache.on('miss', ({ key }) => keys.push(key));
+      class InventoryService {
+        @Cacheable()
+        async stock(sku: string): Promise<number> {
+          return 3;
+        }
+        @Cacheable()
+        static async total(): Promise<number> {
+          return 9;
+        }
+      }
+      await new InventoryService().stock('a');
+      await InventoryService.total();
+      expect(keys[0]).to.match(/^InventoryService\.stock:/);
+      expect(keys[1]).to.match(/^InventoryService\.static\.total:/);
+    });
+
+    it('detects two different classes that would claim the same namespace', async () => {
+      const define = () => {
+        class DuplicateService {
+          @Cacheable()
+          async read(id: number): Promise<number> {
+            return id;
+          }
+        }
+        return DuplicateService;
+      };
+      const First = define();
+      await new First().read(1);
+      const error = thrown(() => {
+        const Second = define();
+        void new Second().read(1); // standard decorators learn the class at construction
+      });
+      expect(error).to.be.instanceOf(NamespaceConflictError);
+      expect((error as Error).message).to.contain("'DuplicateService.read'").and.contain('namespace');
+    });
+
+    it('detects two methods given the same explicit namespace', () => {
+      const namespace = uniqueNamespace();
+      const error = thrown(() => {
+        class Twice {
+          @Cacheable({ namespace })
+          async a(): Promise<number> {
+            return 1;
+          }
+          @Cacheable({ namespace })
+          async b(): Promise<number> {
+            return 2;
+          }
+        }
+        new Twice();
+      });
+      expect(error).to.be.instanceOf(NamespaceConflictError);
+    });
+  });
+
+  describe('references to other methods', () => {
+    it('reports a @CacheEvict naming a method that does not exist', async () => {
+      class Broken {
+        @Cacheable({ namespace: uniqueNamespace() })
+        async read(id: number): Promise<number> {
+          return id;
+        }
+        @CacheEvict({ method: 'raed' })
+        async write(id: number): Promise<void> {}
+      }
+      const error = await Promise.resolve()
+        .then(() => new Broken().write(1))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).to.be.instanceOf(UnknownMethodError);
+      expect((error as Error).message).to.contain("'raed'");
+    });
+
+    it('reports a @CachePut naming a method that is not @Cacheable', async () => {
+      class Broken {
+        async read(id: number): Promise<number> {
+          return id;
+        }
+        @CachePut({ method: 'read' })
+        async write(id: number): Promise<number> {
+          return id;
+        }
+      }
+      const error = await Promise.resolve()
+        .then(() => new Broken().write(1))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).to.be.instanceOf(UnknownMethodError);
+      expect((error as Error).message).to.contain('not decorated with @Cacheable');
+    });
+  });
+
+  describe('registration', () => {
+    it('fails a call made before any cache is registered, naming registerCache', async () => {
+      unregisterCache();
+      class Early {
+        @Cacheable({ namespace: uniqueNamespace() })
+        async read(): Promise<number> {
+          return 1;
+        }
+      }
+      const error = await new Early().read().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(NoCacheRegisteredError);
+      expect((error as NoCacheRegisteredError).code).to.equal('E_NO_CACHE_REGISTERED');
+      expect((error as Error).message).to.contain('registerCache');
+    });
+
+    it('uses a named cache when the decorator selects one', async () => {
+      const reports = createCache();
+      registerCache(reports, 'reports');
+      try {
+        class Reports {
+          @Cacheable({ namespace: uniqueNamespace(), cache: 'reports' })
+          async build(): Promise<string> {
+            return 'report';
+          }
+        }
+        await new Reports().build();
+        await new Reports().build();
+        expect(reports.stats().hits).to.equal(1);
+        expect(cache.stats().hits + cache.stats().misses).to.equal(0);
+      } finally {
+        unregisterCache('reports');
+        await reports.close();
+      }
+    });
+
+    it('names the missing cache when a named one is not registered', async () => {
+      class Reports {
+        @Cacheable({ namespace: uniqueNamespace(), cache: 'nowhere' })
+        async build(): Promise<string> {
+          return 'report';
+        }
+      }
+      const error = await new Reports().build().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(NoCacheRegisteredError);
+      expect((error as Error).message).to.contain("'nowhere'");
+    });
+  });
+});
