@@ -1,0 +1,97 @@
+/**
+ * A consumer of the published package: type-checked against dist/*.d.ts by `npm run test:types`
+ * with TypeScript 5.0 and the current TypeScript, each in both decorator modes. Every
+ * `@ts-expect-error` is a misuse the types must reject (an unused one fails the check).
+ */
+import {
+  Cacheable,
+  CacheEvict,
+  CachePut,
+  createCache,
+  memoryStore,
+  registerCache,
+  type Cache,
+  type CacheStats,
+  type CacheflightErrorCode,
+} from 'cacheflight';
+
+interface Product {
+  id: number;
+  sku: string;
+}
+
+const cache: Cache = registerCache(createCache({ store: memoryStore({ maxEntries: 100 }), ttl: '5m' }));
+const stats: CacheStats = cache.stats();
+const code: CacheflightErrorCode = 'E_CACHE_KEY';
+void stats;
+void code;
+
+export class ProductService {
+  @Cacheable({ ttl: '5m' })
+  async getProduct(id: number): Promise<Product> {
+    return { id, sku: String(id) };
+  }
+
+  @Cacheable({ ttl: (p: Product | null) => (p ? '5m' : '10s'), tags: (sku: string) => [`sku:${sku}`] })
+  async findBySku(sku: string): Promise<Product | null> {
+    return sku ? { id: 1, sku } : null;
+  }
+
+  @Cacheable({ key: (id: number) => `p${id}`, unless: (p: Product) => p.id < 0 })
+  async keyed(id: number): Promise<Product> {
+    return { id, sku: '' };
+  }
+
+  @Cacheable()
+  static async config(): Promise<string> {
+    return 'static';
+  }
+
+  @CacheEvict({ method: 'getProduct', args: (p: Product) => [p.id] })
+  async updateProduct(p: Product): Promise<void> {
+    void p;
+  }
+
+  @CacheEvict({ method: 'getProduct', allEntries: true })
+  async reindex(): Promise<void> {}
+
+  @CachePut({ method: 'getProduct', args: (p: Product) => [p.id] })
+  async saveProduct(p: Product): Promise<Product> {
+    return p;
+  }
+
+  // @ts-expect-error a decorated method must return a Promise
+  @Cacheable()
+  syncValue(): number {
+    return 1;
+  }
+
+  // @ts-expect-error the key function's arguments must match the method's
+  @Cacheable({ key: (id: number) => `p${id}` })
+  async wrongArgs(name: string): Promise<string> {
+    return name;
+  }
+
+  // @ts-expect-error the result functions must match the method's result
+  @Cacheable({ unless: (p: Product) => p.id < 0 })
+  async wrongResult(): Promise<string> {
+    return '';
+  }
+}
+
+async function use(): Promise<void> {
+  const service = new ProductService();
+  const product: Product = await service.getProduct(1);
+  const maybe: Product | null = await service.findBySku('a');
+  const value = await cache.getOrSet('k', async () => ({ n: 1 }), { ttl: (v) => (v.n > 0 ? '1m' : 0) });
+  const n: number = value.n;
+  const read: number | undefined = await cache.get<number>('k');
+  cache.on('backend-error', ({ operation, error }) => void `${operation}: ${error.message}`);
+  // @ts-expect-error unknown event names are rejected
+  cache.on('nope', () => undefined);
+  void product;
+  void maybe;
+  void n;
+  void read;
+}
+void use;

@@ -1,0 +1,36 @@
+// Type-checks the published declarations (dist/, so run `npm run build` first) the way consumers
+// do: with TypeScript 5.0 (the oldest supported) and the current TypeScript, each with standard
+// decorators and with experimentalDecorators, for an ES module and a CommonJS consumer.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const tscOf = (pkg) => join(dirname(require.resolve(`${pkg}/package.json`)), 'bin', 'tsc');
+// Newer compilers refuse to ignore tsconfig.json silently when given files; older ones lack the flag.
+const compilers = {
+  'TypeScript 5.0': [tscOf('typescript5')],
+  'TypeScript (current)': [tscOf('typescript'), '--ignoreConfig'],
+};
+if (!existsSync('dist/esm/index.d.ts') || !existsSync('dist/cjs/index.d.ts')) {
+  console.error('dist/ is missing: run `npm run build` first.');
+  process.exit(1);
+}
+const common = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', 'false'];
+const modes = { 'standard decorators': [], experimentalDecorators: ['--experimentalDecorators', '--emitDecoratorMetadata'] };
+const files = ['spec/types/consumer.ts', 'spec/types/consumer-commonjs.cts'];
+
+let failed = false;
+for (const [compiler, [bin, ...own]] of Object.entries(compilers)) {
+  for (const [mode, flags] of Object.entries(modes)) {
+    try {
+      execFileSync(process.execPath, [bin, ...own, ...common, ...flags, ...files], { stdio: 'pipe' });
+      console.log(`ok   ${compiler}, ${mode}`);
+    } catch (error) {
+      failed = true;
+      console.log(`FAIL ${compiler}, ${mode}\n${error.stdout?.toString() ?? ''}${error.stderr?.toString() ?? ''}`);
+    }
+  }
+}
+process.exit(failed ? 1 : 0);
