@@ -1,12 +1,12 @@
-import { Cacheable, CacheEvict, createCache, memoryStore, registerCache } from 'cacheflight';
+import { Cacheable, CacheEvict, createCache, registerCache } from 'cacheflight';
 
 interface Product {
   id: number;
   name: string;
 }
 
-// Startup, once: one in-memory cache for the whole process.
-const cache = registerCache(createCache({ store: memoryStore({ maxEntries: 10_000 }), ttl: '5m' }));
+// Startup, once: one cache for the whole process (in memory, bounded, by default).
+const cache = registerCache(createCache({ ttl: '5m' }));
 
 class ProductService {
   dbCalls = 0;
