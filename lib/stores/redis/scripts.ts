@@ -1,0 +1,186 @@
+/**
+ * The Lua scripts of the Redis store. Every script touches the keys of ONE shard (one hash slot
+ * on a Cluster), so it runs atomically on one node, and each Store operation is one script call
+ * per shard involved: a hit is one round trip.
+ *
+ * Stored value (the "envelope"), written by WRITE:
+ *
+ *     cf1:<prefix token>:<namespace token>:<n>:{<byte length>:<tag><tag token>:}*n<payload>
+ *
+ * A token is the value of a generation key when the entry was written (WRITE creates a missing
+ * generation key with a fresh token). READ answers an entry only when every recorded token still
+ * equals its generation key's value; deleting a generation key (invalidation) or losing it
+ * (eviction, expiry) makes every entry written under it stale, because a new token is never equal
+ * to an old one. Generation keys get a TTL at least as long as the entries that depend on them
+ * (none for entries without expiry), so they do not pile up.
+ */
+import { createHash } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+
+/** A Lua script with its SHA1, run with EVALSHA and re-sent with EVAL after a NOSCRIPT. */
+export interface LuaScript {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/** Parses an envelope; shared by READ. `tok(k)` is the (memoized) value of generation key k. */
+const CHECK = `
+local cache = {}
+local function tok(k)
+  local t = cache[k]
+  if t == nil then t = redis.call('GET', k); cache[k] = t end
+  return t
+end
+-- 1-based offset of the payload when the envelope is current, 0 when stale, -1 when not an envelope
+local function check(v, allTok, nsKey, tagPrefix)
+  if string.sub(v, 1, 4) ~= 'cf1:' then return -1 end
+  local p = 5
+  local e = string.find(v, ':', p, true)
+  if not e then return -1 end
+  local stale = string.sub(v, p, e - 1) ~= allTok
+  p = e + 1
+  e = string.find(v, ':', p, true)
+  if not e then return -1 end
+  if not stale and string.sub(v, p, e - 1) ~= tok(nsKey) then stale = true end
+  p = e + 1
+  e = string.find(v, ':', p, true)
+  if not e then return -1 end
+  local n = tonumber(string.sub(v, p, e - 1))
+  if not n or n < 0 then return -1 end
+  p = e + 1
+  for _ = 1, n do
+    e = string.find(v, ':', p, true)
+    if not e then return -1 end
+    local len = tonumber(string.sub(v, p, e - 1))
+    if not len or len < 0 then return -1 end
+    local tag = string.sub(v, e + 1, e + len)
+    p = e + len + 1
+    e = string.find(v, ':', p, true)
+    if not e then return -1 end
+    if not stale and string.sub(v, p, e - 1) ~= tok(tagPrefix .. tag) then stale = true end
+    p = e + 1
+  end
+  if stale then return 0 end
+  return p
+end
+`;
+
+/**
+ * READ: KEYS = [prefix gen, entry1, ns gen1, entry2, ns gen2, ...];
+ * ARGV = [tag key prefix, mode]. Stale entries found are deleted (memory is reclaimed on read).
+ *
+ * mode 'get' answers, per entry, 4 items: status (0 miss, 1 hit, 2 not an envelope or not a
+ * string), PTTL, payload offset (1-based), and the raw value on a hit ('' otherwise).
+ * mode 'del' deletes every entry and answers how many were current (live) ones.
+ */
+export const READ = script(`${CHECK}
+local allTok = tok(KEYS[1])
+local tagPrefix = ARGV[1]
+local del = ARGV[2] == 'del'
+local out = {}
+local removed = 0
+for i = 2, #KEYS, 2 do
+  local key = KEYS[i]
+  local v = redis.pcall('GET', key)
+  if type(v) == 'table' then
+    -- another program's key of another type (WRONGTYPE)
+    if del then redis.call('DEL', key) else out[#out + 1] = 2; out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = '' end
+  elseif not v then
+    if not del then out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = '' end
+  else
+    local offset = check(v, allTok, KEYS[i + 1], tagPrefix)
+    if del then
+      redis.call('DEL', key)
+      if offset > 0 then removed = removed + 1 end
+    elseif offset > 0 then
+      out[#out + 1] = 1; out[#out + 1] = redis.call('PTTL', key); out[#out + 1] = offset; out[#out + 1] = v
+    elseif offset == 0 then
+      redis.call('DEL', key)
+      out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = ''
+    else
+      out[#out + 1] = 2; out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = ''
+    end
+  end
+end
+if del then return removed end
+return out
+`);
+
+/**
+ * WRITE: KEYS = [prefix gen, then per write: entry, ns gen, tag gen...];
+ * ARGV = [candidate token, then per write: PX ('' = no expiry), tag count n, n tag names, payload].
+ * Each entry is written with one `SET key envelope [PX ms]`.
+ */
+export const WRITE = script(`
+local cand = ARGV[1]
+local function ensure(k, px, pxs)
+  local t = redis.call('GET', k)
+  if not t then
+    if px then redis.call('SET', k, cand, 'PX', pxs) else redis.call('SET', k, cand) end
+    return cand
+  end
+  if px then
+    local left = redis.call('PTTL', k)
+    if left >= 0 and left < px then redis.call('PEXPIRE', k, pxs) end
+  else
+    redis.call('PERSIST', k)
+  end
+  return t
+end
+local ki, ai = 2, 2
+local written = 0
+while ai <= #ARGV do
+  local pxs = ARGV[ai]
+  local px = nil
+  if pxs ~= '' then px = tonumber(pxs) end
+  local n = tonumber(ARGV[ai + 1])
+  local entry = KEYS[ki]
+  local parts = { 'cf1:', ensure(KEYS[1], px, pxs), ':', ensure(KEYS[ki + 1], px, pxs), ':', tostring(n), ':' }
+  for i = 1, n do
+    local tag = ARGV[ai + 1 + i]
+    parts[#parts + 1] = tostring(string.len(tag)) .. ':' .. tag .. ensure(KEYS[ki + 1 + i], px, pxs) .. ':'
+  end
+  parts[#parts + 1] = ARGV[ai + 2 + n]
+  if px then
+    redis.call('SET', entry, table.concat(parts), 'PX', pxs)
+  else
+    redis.call('SET', entry, table.concat(parts))
+  end
+  written = written + 1
+  ki = ki + 2 + n
+  ai = ai + 3 + n
+end
+return written
+`);
+
+type Arg = string | Buffer | number;
+
+/**
+ * Run a script with EVALSHA (the body is not re-sent on every call), falling back to EVAL when
+ * the server answers NOSCRIPT (first use, after a restart or SCRIPT FLUSH). On a Cluster the call
+ * goes to the node of `keys[0]`; all keys must share its slot.
+ *
+ * @param buffers - answer bulk strings as Buffers (payloads are bytes)
+ */
+export async function runScript(
+  client: Redis | Cluster,
+  lua: LuaScript,
+  keys: readonly string[],
+  args: readonly Arg[],
+  buffers: boolean,
+): Promise<unknown> {
+  // evalshaBuffer/evalBuffer exist at run time (every ioredis command has a Buffer variant) but
+  // not in ioredis' types; `call`/`callBuffer` would not do: they break under auto-pipelining.
+  const commands = client as unknown as Record<'evalsha' | 'eval' | 'evalshaBuffer' | 'evalBuffer', (...args: Arg[]) => Promise<unknown>>;
+  const params: Arg[] = [keys.length, ...keys, ...args];
+  try {
+    return await (buffers ? commands.evalshaBuffer(lua.sha, ...params) : commands.evalsha(lua.sha, ...params));
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return await (buffers ? commands.evalBuffer(lua.source, ...params) : commands.eval(lua.source, ...params));
+  }
+}

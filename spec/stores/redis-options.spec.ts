@@ -1,0 +1,230 @@
+/**
+ * redisStore options, URL parsing, names and derived client settings: no server needed.
+ */
+import { expect } from 'chai';
+import { Redis, Cluster } from 'ioredis';
+import { InvalidOptionError } from '../../lib/cache/errors.js';
+import { taggedJsonSerializer } from '../../lib/serializers/tagged-json.js';
+import { DEFAULT_CLUSTER_SHARDS, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_PREFIX, redisStore } from '../../lib/stores/redis.js';
+import { clusterClientOptions, standaloneClientOptions } from '../../lib/stores/redis/connection.js';
+import { CLUSTER_SLOTS, KeyLayout, keySlot, shardHashTags, TokenSource } from '../../lib/stores/redis/layout.js';
+import { parseRedisUrl, redactUrl, resolveRedisStoreOptions } from '../../lib/stores/redis/options.js';
+import { pxOf } from '../../lib/stores/redis/store.js';
+
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('redisStore options', () => {
+  it('applies defaults', () => {
+    const resolved = resolveRedisStoreOptions({ url: 'redis://127.0.0.1:6379' });
+    expect(resolved.prefix).to.equal(DEFAULT_PREFIX).and.equal('cacheflight');
+    expect(resolved.commandTimeoutMs).to.equal(DEFAULT_COMMAND_TIMEOUT_MS).and.equal(200);
+    expect(resolved.clusterShards).to.equal(DEFAULT_CLUSTER_SHARDS).and.equal(16);
+    expect(resolved.serializer).to.equal(taggedJsonSerializer);
+    expect(resolved.name).to.equal('redis(127.0.0.1:6379/0)');
+  });
+
+  it('creates a store without connecting and without throwing for an unreachable address', async () => {
+    const store = redisStore({ url: 'redis://127.0.0.1:1/0', commandTimeoutMs: 50 });
+    expect(store.sharesReferences).to.equal(false);
+    expect(store.name).to.equal('redis(127.0.0.1:1/0)');
+    await store.close();
+  });
+
+  describe('names for logs', () => {
+    const cases: Array<[object, string]> = [
+      [{ url: 'redis://127.0.0.1:6379' }, 'redis(127.0.0.1:6379/0)'],
+      [{ url: 'redis://:pw@cache.local/4' }, 'redis(cache.local:6379/4)'],
+      [{ url: 'rediss://user:pw@cache.example.com:6380/1' }, 'rediss(cache.example.com:6380/1)'],
+      [{ url: 'redis://[::1]:7000' }, 'redis([::1]:7000/0)'],
+      [{ nodes: ['redis://10.0.0.1:7000', 'redis://:pw@10.0.0.2:7001'] }, 'redis-cluster(10.0.0.1:7000,10.0.0.2:7001)'],
+      [{ url: 'redis://:pw@h', name: 'orders-cache' }, 'orders-cache'],
+    ];
+    for (const [options, name] of cases) {
+      it(`${JSON.stringify(options).replace(/pw/g, '***')} -> ${name}`, () => {
+        expect(resolveRedisStoreOptions(options).name).to.equal(name);
+      });
+    }
+
+    it('derives a name from an application-made client, without its password', () => {
+      const client = new Redis({ host: '10.1.2.3', port: 6390, db: 2, password: 'client-secret', lazyConnect: true });
+      const cluster = new Cluster([{ host: '10.0.0.9', port: 7005 }], { lazyConnect: true, redisOptions: { password: 'cluster-secret' } });
+      try {
+        expect(resolveRedisStoreOptions({ client }).name).to.equal('redis(10.1.2.3:6390/2)');
+        expect(resolveRedisStoreOptions({ client: cluster }).name).to.equal('redis-cluster(10.0.0.9:7005)');
+        // A name that happens to contain the password is masked too.
+        expect(resolveRedisStoreOptions({ client, name: 'x-client-secret' }).name).to.equal('x-***');
+      } finally {
+        client.disconnect();
+        cluster.disconnect();
+      }
+    });
+  });
+
+  describe('URL parsing', () => {
+    it('reads host, port, user, password (percent-decoded) and database', () => {
+      expect(parseRedisUrl('redis://us%40er:p%40ss%3Aw@cache.local:6390/7')).to.deep.equal({
+        host: 'cache.local',
+        port: 6390,
+        tls: false,
+        username: 'us@er',
+        password: 'p@ss:w',
+        db: 7,
+      });
+      expect(parseRedisUrl('redis://h')).to.deep.include({ port: 6379, db: 0, username: undefined, password: undefined });
+      expect(parseRedisUrl('redis://:only-password@h/')).to.deep.include({ username: undefined, password: 'only-password', db: 0 });
+      expect(parseRedisUrl('redis://[::1]:7000').host).to.equal('::1');
+    });
+
+    it('derives TLS settings from rediss:// (no TLS server needed)', () => {
+      const resolved = resolveRedisStoreOptions({ url: 'rediss://default:tls-secret@cache.example.com:6380/2', tls: { rejectUnauthorized: false } });
+      expect(resolved.target.kind).to.equal('url');
+      const url = parseRedisUrl('rediss://default:tls-secret@cache.example.com:6380/2');
+      expect(url.tls).to.equal(true);
+      const options = standaloneClientOptions(url, resolved);
+      expect(options).to.deep.include({ host: 'cache.example.com', port: 6380, db: 2, username: 'default', password: 'tls-secret' });
+      expect(options.tls).to.deep.equal({ servername: 'cache.example.com', rejectUnauthorized: false });
+      // No SNI for an IP address; no TLS at all for redis://.
+      const ip = parseRedisUrl('rediss://10.0.0.1:6380');
+      expect(standaloneClientOptions(ip, resolveRedisStoreOptions({ url: 'rediss://10.0.0.1:6380' })).tls).to.deep.equal({});
+      const plain = parseRedisUrl('redis://10.0.0.1');
+      expect(standaloneClientOptions(plain, resolveRedisStoreOptions({ url: 'redis://10.0.0.1' }))).to.not.have.property('tls');
+      // Cluster nodes over TLS.
+      const nodes = ['rediss://:pw@node1.example.com:7000', 'rediss://:pw@node2.example.com:7001'].map((u) => parseRedisUrl(u));
+      const clusterOptions = clusterClientOptions(nodes, resolveRedisStoreOptions({ nodes: nodes.map(() => 'rediss://:pw@node1.example.com:7000') }));
+      expect(clusterOptions.redisOptions).to.deep.include({ password: 'pw', tls: { servername: 'node1.example.com' } });
+    });
+
+    it('sets fail-fast client options', () => {
+      const resolved = resolveRedisStoreOptions({ url: 'redis://h', commandTimeoutMs: 150, connectTimeoutMs: 900, maxReconnectDelayMs: 700 });
+      const options = standaloneClientOptions(parseRedisUrl('redis://h'), resolved);
+      expect(options).to.deep.include({
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
+        commandTimeout: 150,
+        connectTimeout: 900,
+        enableAutoPipelining: true,
+      });
+      const retry = options.retryStrategy as (times: number) => number;
+      expect([1, 2, 3, 100].map(retry)).to.deep.equal([50, 100, 200, 700]);
+    });
+
+    it('masks the password of a URL', () => {
+      expect(redactUrl('redis://user:secret@h:1/0')).to.equal('redis://user:***@h:1/0');
+      expect(redactUrl('redis://:secret@h')).to.equal('redis://:***@h');
+      expect(redactUrl('redis://secret@h')).to.equal('redis://***@h');
+      expect(redactUrl('redis://h:1')).to.equal('redis://h:1');
+    });
+  });
+
+  describe('validation', () => {
+    const bad: Array<[string, unknown, RegExp]> = [
+      ['no options', undefined, /must be an object/],
+      ['an array', [], /must be an object/],
+      ['no source', {}, /needs one of the options "url"/],
+      ['two sources', { url: 'redis://h', nodes: ['redis://h'] }, /exactly one/],
+      ['an unknown option, with a hint', { url: 'redis://h', prefx: 'a' }, /"prefx" is not known \(did you mean "prefix"\?\)/],
+      ['a url that is not a string', { url: 42 }, /"url" is 42/],
+      ['a bad scheme', { url: 'http://h' }, /scheme must be redis: or rediss:/],
+      ['a bad port', { url: 'redis://h:0' }, /port must be 1 to 65535/],
+      ['a bad database', { url: 'redis://h/abc' }, /database number/],
+      ['query parameters', { url: 'redis://h?db=1' }, /query parameters/],
+      ['not a URL', { url: 'localhost:6379' }, /scheme|not a valid URL/],
+      ['empty nodes', { nodes: [] }, /"nodes"/],
+      ['nodes with a database', { nodes: ['redis://h/1'] }, /only database 0/],
+      ['mixed TLS nodes', { nodes: ['redis://a', 'rediss://b'] }, /one scheme/],
+      ['a client that is not ioredis', { client: { get() {} } }, /"client"/],
+      ['closeClient without client', { url: 'redis://h', closeClient: true }, /only applies with "client"/],
+      ['an empty prefix', { url: 'redis://h', prefix: '' }, /"prefix"/],
+      ['a prefix with a hash tag', { url: 'redis://h', prefix: 'a{b}' }, /'\{', '\}' or '#'/],
+      ['a prefix with #', { url: 'redis://h', prefix: 'a#b' }, /"prefix"/],
+      ['a prefix with a space', { url: 'redis://h', prefix: 'a b' }, /"prefix"/],
+      ['a zero timeout', { url: 'redis://h', commandTimeoutMs: 0 }, /"commandTimeoutMs" is 0/],
+      ['an infinite timeout', { url: 'redis://h', commandTimeoutMs: Infinity }, /"commandTimeoutMs"/],
+      ['a string timeout', { url: 'redis://h', connectTimeoutMs: '1s' }, /"connectTimeoutMs"/],
+      ['a bad reconnect delay', { url: 'redis://h', maxReconnectDelayMs: -1 }, /"maxReconnectDelayMs"/],
+      ['a serializer without decode', { url: 'redis://h', serializer: { encode: String } }, /"serializer"/],
+      ['an empty name', { url: 'redis://h', name: '' }, /"name"/],
+      ['fractional clusterShards', { nodes: ['redis://h'], clusterShards: 1.5 }, /"clusterShards"/],
+      ['too many clusterShards', { nodes: ['redis://h'], clusterShards: 5000 }, /"clusterShards"/],
+      ['tls with redis://', { url: 'redis://h', tls: {} }, /needs a rediss:\/\/ URL/],
+    ];
+    for (const [label, options, message] of bad) {
+      it(`rejects ${label} with InvalidOptionError`, () => {
+        const error = thrown(() => redisStore(options as never));
+        expect(error).to.be.instanceOf(InvalidOptionError);
+        expect(error.message).to.match(message);
+      });
+    }
+  });
+});
+
+describe('redis key layout', () => {
+  it('computes Redis Cluster hash slots (CRC16), honouring hash tags', () => {
+    // Reference values from the Redis Cluster specification / CLUSTER KEYSLOT.
+    expect(keySlot('123456789')).to.equal(12739);
+    expect(keySlot('foo')).to.equal(12182);
+    expect(keySlot('{user1000}.following')).to.equal(keySlot('user1000'));
+    expect(keySlot('foo{}{bar}')).to.equal(keySlot('foo{}{bar}'.slice(0)));
+  });
+
+  it('picks shard hash tags in evenly spaced slot ranges, deterministically', () => {
+    for (const count of [1, 3, 16, 64]) {
+      const tags = shardHashTags(count);
+      expect(tags).to.have.length(count);
+      tags.forEach((tag, k) => {
+        const slot = keySlot(tag);
+        expect(slot).to.be.at.least(Math.ceil((k * CLUSTER_SLOTS) / count));
+        expect(slot).to.be.below(((k + 1) * CLUSTER_SLOTS) / count);
+      });
+      expect(shardHashTags(count)).to.deep.equal(tags);
+    }
+  });
+
+  it('lays keys out as prefix:namespace:key standalone and prefix{tag}:namespace:key on a Cluster', () => {
+    const standalone = new KeyLayout('app', 1, false);
+    const shard = standalone.shardOf('ns:id');
+    expect(standalone.entryKey(shard, 'ns:id')).to.equal('app:ns:id');
+    expect(standalone.namespaceKeyOf(shard, 'ns:id')).to.equal('app#ns:ns');
+    expect(standalone.tagKey(shard, 't')).to.equal('app#tag:t');
+    expect(shard.allKey).to.equal('app#all');
+
+    const cluster = new KeyLayout('app', 16, true);
+    const slots = new Set<number>();
+    for (let i = 0; i < 400; i++) {
+      const s = cluster.shardOf(`ns:${i}`);
+      const key = cluster.entryKey(s, `ns:${i}`);
+      expect(key).to.match(/^app\{[0-9a-z]+\}:ns:\d+$/);
+      // Entry and its generation keys share one slot, whatever braces the key itself contains.
+      expect(keySlot(cluster.namespaceKeyOf(s, `ns:${i}`))).to.equal(keySlot(key));
+      expect(keySlot(cluster.entryKey(s, `ns:{x}${i}`))).to.equal(keySlot(s.allKey));
+      slots.add(keySlot(key));
+    }
+    expect(slots.size).to.equal(16); // one namespace spreads over every shard
+  });
+
+  it('makes unique generation tokens without ":"', () => {
+    const a = new TokenSource();
+    const b = new TokenSource();
+    const tokens = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      tokens.add(a.next());
+      tokens.add(b.next());
+    }
+    expect(tokens.size).to.equal(2000);
+    for (const token of tokens) expect(token).to.match(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('rounds a TTL up to whole milliseconds, at least 1, and drops PX for huge or infinite ones', () => {
+    expect([0.001, 0.5, 1, 1.2, 1500.2, 60_000].map(pxOf)).to.deep.equal([1, 1, 1, 2, 1501, 60_000]);
+    expect(pxOf(Infinity)).to.equal(undefined);
+    expect(pxOf(1e20)).to.equal(undefined);
+  });
+});

@@ -1,0 +1,459 @@
+/**
+ * The Redis store against a real single `redis-server` (REDIS_URL may point the conformance suite
+ * at an existing server; it is then never flushed: a random prefix is used and cleaned).
+ * Cluster: redis-cluster.spec.ts. Outages: redis-outage.spec.ts.
+ */
+import { inspect } from 'node:util';
+import { expect } from 'chai';
+import type { Redis } from 'ioredis';
+import {
+  BackendError,
+  CacheClosedError,
+  DecodeError,
+  InvalidOptionError,
+  InvalidTtlError,
+  MissingDependencyError,
+} from '../../lib/cache/errors.js';
+import { redisStore, redisStoreWithLoader, type RedisStore } from '../../lib/stores/redis.js';
+import { loadIoredis } from '../../lib/stores/redis/connection.js';
+import type { StoreNotice } from '../../lib/stores/store.js';
+import { randomPrefix, redisSuite } from '../helpers/redis-server.js';
+import { commandStats, deletePrefix, rawRedis, sleep } from '../helpers/redis-tools.js';
+import { describeStoreConformance } from './conformance.js';
+
+const LONG = 60_000;
+
+describe('redisStore on a single server', function () {
+  this.timeout(20_000);
+
+  describe('conformance', () => {
+    const redis = redisSuite('redisStore conformance');
+    after(async () => {
+      if (!redis.server && redis.url) await deletePrefix(redis.url, redis.prefix);
+    });
+    describeStoreConformance('redisStore({ url })', () => redisStore({ url: redis.url, prefix: redis.prefix }));
+
+    describe('with an application-made client', () => {
+      let client: Redis | undefined;
+      before(function () {
+        if (redis.url) client = rawRedis(redis.url);
+      });
+      after(() => client?.disconnect());
+      describeStoreConformance('redisStore({ client })', () =>
+        redisStore({ client: client as Redis, prefix: `${redis.prefix}-client` }),
+      );
+    });
+  });
+
+  describe('Redis specifics', () => {
+    const redis = redisSuite('redisStore specifics', { ownServer: true });
+    let raw: Redis;
+    let store: RedisStore;
+    let prefix: string;
+    before(() => {
+      raw = rawRedis(redis.url);
+    });
+    after(() => raw?.disconnect());
+    beforeEach(() => {
+      prefix = randomPrefix('spec');
+      store = redisStore({ url: redis.url, prefix });
+    });
+    afterEach(() => store.close());
+
+    describe('layout and TTL', () => {
+      it('writes an entry at prefix:namespace:key with one atomic SET ... PX in whole ms', async () => {
+        const monitor = await raw.duplicate().monitor();
+        const seen: string[][] = [];
+        monitor.on('monitor', (_time: string, args: string[]) => seen.push(args));
+        try {
+          await store.set('orders:42', { id: 42 }, { ttlMs: 1500.2 });
+          await store.set('orders:43', 'x', { ttlMs: 0.3 });
+          await sleep(50);
+        } finally {
+          monitor.disconnect();
+        }
+        const sets = seen.filter((args) => args[0]?.toLowerCase() === 'set' && args[1]?.startsWith(`${prefix}:`));
+        expect(sets.map((args) => [args[1], args[3], args[4]])).to.deep.equal([
+          [`${prefix}:orders:42`, 'PX', '1501'],
+          [`${prefix}:orders:43`, 'PX', '1'],
+        ]);
+        expect(seen.some((args) => /^p?expire/i.test(args[0] ?? '') && args[1]?.includes(':orders:'))).to.equal(false);
+        const pttl = await raw.pttl(`${prefix}:orders:42`);
+        expect(pttl).to.be.within(1300, 1501);
+        expect(await raw.type(`${prefix}:orders:42`)).to.equal('string');
+        expect((await raw.getBuffer(`${prefix}:orders:42`))?.toString('utf8').startsWith('cf1:')).to.equal(true);
+        expect(store.redisKey('orders:42')).to.equal(`${prefix}:orders:42`);
+      });
+
+      it('writes no expiry for Infinity and for TTLs past what Redis can hold', async () => {
+        await store.set('ns:forever', 1, { ttlMs: Infinity });
+        await store.set('ns:huge', 2, { ttlMs: 1e20 });
+        expect(await raw.pttl(`${prefix}:ns:forever`)).to.equal(-1);
+        expect(await raw.pttl(`${prefix}:ns:huge`)).to.equal(-1);
+        expect((await store.get('ns:huge'))?.expiresAt).to.equal(Infinity);
+      });
+
+      it('derives expiresAt from the server TTL', async () => {
+        const before = Date.now();
+        await store.set('ns:a', 'v', { ttlMs: 10_000 });
+        const entry = await store.get('ns:a');
+        expect(entry?.expiresAt).to.be.within(before + 9_900, Date.now() + 10_000);
+      });
+
+      it('rejects a TTL that is not a number > 0 with InvalidTtlError and writes nothing', async () => {
+        for (const ttlMs of [0, -1, NaN, '5' as unknown as number]) {
+          const error = await store.set('ns:bad', 1, { ttlMs }).then(() => undefined, (e: unknown) => e);
+          expect(error, String(ttlMs)).to.be.instanceOf(InvalidTtlError);
+        }
+        const error = await store
+          .setMany([
+            { key: 'ns:ok', value: 1, ttlMs: 1000 },
+            { key: 'ns:bad', value: 1, ttlMs: 0 },
+          ])
+          .then(() => undefined, (e: unknown) => e);
+        expect(error).to.be.instanceOf(InvalidTtlError);
+        expect(await raw.exists(`${prefix}:ns:ok`, `${prefix}:ns:bad`)).to.equal(0);
+      });
+
+      it('rejects a value the serializer cannot encode with a BackendError', async () => {
+        const cyclic: Record<string, unknown> = {};
+        cyclic['self'] = cyclic;
+        const error = await store.set('ns:cyclic', cyclic, { ttlMs: 1000 }).then(() => undefined, (e: unknown) => e);
+        expect(error).to.be.instanceOf(BackendError);
+        expect((error as Error).message).to.contain('ns:cyclic').and.contain('cycle');
+      });
+
+      it('keeps generation keys next to entries, with a TTL covering them', async () => {
+        await store.set('ns:a', 1, { ttlMs: 5_000, tags: ['t'] });
+        const keys = (await raw.keys(`${prefix}*`)).sort();
+        expect(keys).to.deep.equal([`${prefix}#all`, `${prefix}#ns:ns`, `${prefix}#tag:t`, `${prefix}:ns:a`].sort());
+        for (const key of keys) expect(await raw.pttl(key), key).to.be.within(4_000, 5_000);
+        await store.set('ns:b', 1, { ttlMs: Infinity });
+        expect(await raw.pttl(`${prefix}#ns:ns`)).to.equal(-1);
+      });
+    });
+
+    describe('round trips and one round trip per hit', () => {
+      it('round-trips faithful values through Redis', async () => {
+        const value = {
+          when: new Date('2024-05-06T07:08:09.010Z'),
+          iso: '2024-05-06T07:08:09.010Z',
+          map: new Map<unknown, unknown>([[1, new Set(['a'])]]),
+          big: 2n ** 70n,
+          nothing: undefined,
+          list: [undefined, null, NaN, -0, Infinity],
+          bytes: Buffer.from([0, 255]),
+          floats: new Float64Array([1.5, -2]),
+          forged: { $t: 'Date', v: 0 },
+        };
+        await store.set('ns:v', value, { ttlMs: LONG });
+        expect((await store.get('ns:v'))?.value).to.deep.equal(value);
+        await store.set('ns:u', undefined, { ttlMs: LONG });
+        const entry = await store.get('ns:u');
+        expect(entry).to.not.equal(undefined);
+        expect(entry?.value).to.equal(undefined);
+      });
+
+      it('answers a hit with one command (one EVALSHA) and getMany with one', async () => {
+        await store.setMany([
+          { key: 'ns:a', value: 1, ttlMs: LONG, tags: ['t1', 't2'] },
+          { key: 'ns:b', value: 2, ttlMs: LONG },
+          { key: 'other:c', value: 3, ttlMs: LONG },
+        ]);
+        await store.get('ns:a'); // the script is loaded (EVAL after the first NOSCRIPT) by now
+        const port = redis.server?.port as number;
+        const before = await commandStats(port);
+        expect((await store.get('ns:a'))?.value).to.equal(1);
+        const afterGet = await commandStats(port);
+        expect((afterGet['evalsha'] ?? 0) - (before['evalsha'] ?? 0)).to.equal(1);
+        expect((afterGet['eval'] ?? 0) - (before['eval'] ?? 0)).to.equal(0);
+        expect((await store.getMany(['ns:a', 'ns:b', 'other:c', 'ns:missing'])).map((e) => e?.value)).to.deep.equal([1, 2, 3, undefined]);
+        const afterMany = await commandStats(port);
+        expect((afterMany['evalsha'] ?? 0) - (afterGet['evalsha'] ?? 0)).to.equal(1);
+        await store.deleteMany(['ns:a', 'ns:b']);
+        const afterDelete = await commandStats(port);
+        expect((afterDelete['evalsha'] ?? 0) - (afterMany['evalsha'] ?? 0)).to.equal(1);
+      });
+
+      it('recovers when the server forgets its scripts (SCRIPT FLUSH, restart)', async () => {
+        await store.set('ns:a', 1, { ttlMs: LONG });
+        await raw.script('FLUSH');
+        expect((await store.get('ns:a'))?.value).to.equal(1);
+        await raw.script('FLUSH');
+        await store.set('ns:b', 2, { ttlMs: LONG });
+        expect((await store.get('ns:b'))?.value).to.equal(2);
+      });
+    });
+
+    describe('invalidation without SCAN or KEYS', () => {
+      it('deleteNamespace, invalidateTags and clear are one DEL each, whatever the number of entries', async () => {
+        const writes = Array.from({ length: 500 }, (_, i) => ({ key: `big:${i}`, value: i, ttlMs: LONG, tags: [`t${i % 3}`] }));
+        await store.setMany(writes);
+        const port = redis.server?.port as number;
+        const before = await commandStats(port);
+        await store.deleteNamespace('big');
+        await store.invalidateTags(['t0', 't1', 't2']);
+        await store.clear();
+        const after = await commandStats(port);
+        expect(after['scan'] ?? 0).to.equal(before['scan'] ?? 0);
+        expect(after['keys'] ?? 0).to.equal(before['keys'] ?? 0);
+        expect((after['del'] ?? 0) - (before['del'] ?? 0)).to.equal(3);
+        expect((await store.getMany(['big:0', 'big:499'])).every((entry) => entry === undefined)).to.equal(true);
+      });
+
+      it('deletes a stale entry when it is read, reclaiming its memory', async () => {
+        await store.set('ns:a', 1, { ttlMs: Infinity, tags: ['t'] });
+        await store.invalidateTags(['t']);
+        expect(await raw.exists(`${prefix}:ns:a`)).to.equal(1);
+        expect(await store.get('ns:a')).to.equal(undefined);
+        expect(await raw.exists(`${prefix}:ns:a`)).to.equal(0);
+      });
+
+      it('never brings an entry back when a generation key is lost (evicted or expired)', async () => {
+        await store.set('ns:a', 'old', { ttlMs: LONG, tags: ['t'] });
+        await store.invalidateTags(['t']); // the tag generation key is gone
+        await store.set('ns:b', 'new', { ttlMs: LONG, tags: ['t'] }); // recreated with a fresh token
+        await raw.del(`${prefix}#tag:t`); // as if Redis evicted it
+        await store.set('ns:c', 'newer', { ttlMs: LONG, tags: ['t'] });
+        expect((await store.getMany(['ns:a', 'ns:b', 'ns:c'])).map((e) => e?.value)).to.deep.equal([undefined, undefined, 'newer']);
+        await raw.del(`${prefix}#ns:ns`, `${prefix}#all`);
+        expect(await store.get('ns:c')).to.equal(undefined);
+      });
+
+      it('keeps stores with different prefixes apart', async () => {
+        const other = redisStore({ url: redis.url, prefix: `${prefix}x` });
+        try {
+          await store.set('ns:a', 'mine', { ttlMs: LONG });
+          await other.set('ns:a', 'theirs', { ttlMs: LONG });
+          await other.clear();
+          expect((await store.get('ns:a'))?.value).to.equal('mine');
+          expect(await other.get('ns:a')).to.equal(undefined);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('shares entries and invalidations between processes using the same prefix', async () => {
+        const peer = redisStore({ url: redis.url, prefix });
+        try {
+          await store.set('ns:a', { n: 1 }, { ttlMs: LONG, tags: ['t'] });
+          expect((await peer.get('ns:a'))?.value).to.deep.equal({ n: 1 });
+          await peer.invalidateTags(['t']);
+          expect(await store.get('ns:a')).to.equal(undefined);
+        } finally {
+          await peer.close();
+        }
+      });
+    });
+
+    describe('undecodable payloads', () => {
+      let notices: StoreNotice[];
+      beforeEach(() => {
+        notices = [];
+        store.onNotice((notice) => notices.push(notice));
+      });
+
+      it('answers a miss and a decode-error notice for garbage bytes at a key', async () => {
+        await raw.set(`${prefix}:ns:garbage`, Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]));
+        expect(await store.get('ns:garbage')).to.equal(undefined);
+        expect(notices).to.have.length(1);
+        expect(notices[0]?.type).to.equal('decode-error');
+        expect(notices[0]?.key).to.equal('ns:garbage');
+        expect(notices[0]?.error).to.be.instanceOf(DecodeError);
+      });
+
+      it('treats another program\'s value (a string, a hash) as a miss with a notice', async () => {
+        await raw.set(`${prefix}:ns:text`, 'just text from another program');
+        await raw.hset(`${prefix}:ns:hash`, 'field', 'value');
+        await raw.set(`${prefix}:ns:fake`, 'cf1:not:really');
+        const entries = await store.getMany(['ns:text', 'ns:hash', 'ns:fake']);
+        expect(entries).to.deep.equal([undefined, undefined, undefined]);
+        expect(notices.map((n) => [n.type, n.key])).to.deep.equal([
+          ['decode-error', 'ns:text'],
+          ['decode-error', 'ns:hash'],
+          ['decode-error', 'ns:fake'],
+        ]);
+      });
+
+      it('treats a valid envelope with an undecodable payload (old format) as a miss with a notice', async () => {
+        await store.set('ns:old', { v: 1 }, { ttlMs: LONG });
+        const stored = (await raw.getBuffer(`${prefix}:ns:old`)) as Buffer;
+        const text = stored.toString('utf8');
+        await raw.set(`${prefix}:ns:old`, text.replace(/J\{"v":1\}$/, 'X{old format}'), 'PX', LONG);
+        expect(await store.get('ns:old')).to.equal(undefined);
+        expect(notices.map((n) => n.key)).to.deep.equal(['ns:old']);
+        expect(notices[0]?.error.message).to.contain('ns:old');
+      });
+
+      it('rewrites such a key on the next set, and deletes it on delete (not a live entry)', async () => {
+        await raw.hset(`${prefix}:ns:hash`, 'field', 'value');
+        await store.set('ns:hash', 'fresh', { ttlMs: LONG });
+        expect((await store.get('ns:hash'))?.value).to.equal('fresh');
+        await raw.set(`${prefix}:ns:junk`, 'junk');
+        expect(await store.delete('ns:junk')).to.equal(false);
+        expect(await raw.exists(`${prefix}:ns:junk`)).to.equal(0);
+      });
+
+      it('survives a notice listener that throws', async () => {
+        store.onNotice(() => {
+          throw new Error('listener bug');
+        });
+        await raw.set(`${prefix}:ns:garbage`, 'x');
+        expect(await store.get('ns:garbage')).to.equal(undefined);
+        expect(notices).to.have.length(1);
+      });
+    });
+
+    describe('{ client }', () => {
+      it('uses an application-made client and leaves it open on close', async () => {
+        const client = rawRedis(redis.url);
+        try {
+          const shared = redisStore({ client, prefix });
+          expect(shared.name).to.equal(`redis(127.0.0.1:${redis.server?.port}/0)`);
+          await shared.set('ns:a', 1, { ttlMs: LONG });
+          expect((await store.get('ns:a'))?.value).to.equal(1);
+          await shared.close();
+          expect(await client.ping()).to.equal('PONG');
+          expect(client.listenerCount('error')).to.equal(1); // the store's listener is removed again
+          await shared.get('ns:a').then(
+            () => expect.fail('should reject'),
+            (error: unknown) => expect(error).to.be.instanceOf(CacheClosedError),
+          );
+        } finally {
+          client.disconnect();
+        }
+      });
+
+      it('quits it on close when asked (closeClient: true)', async () => {
+        const client = rawRedis(redis.url);
+        const owned = redisStore({ client, prefix, closeClient: true });
+        await owned.set('ns:a', 1, { ttlMs: LONG });
+        await owned.close();
+        for (let i = 0; i < 50 && client.status !== 'end'; i++) await sleep(10);
+        expect(client.status).to.equal('end');
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('does not connect before the first operation', async () => {
+        const lazy = redisStore({ url: redis.url, prefix });
+        try {
+          await sleep(50);
+          expect((await lazy.health()).details?.['status']).to.equal('ready'); // health connects
+          const fresh = redisStore({ url: redis.url, prefix });
+          await sleep(50);
+          const clients = await raw.client('LIST');
+          expect(String(clients).split('\n').filter((line) => line.includes('name=cacheflight'))).to.have.length(1);
+          await fresh.close();
+        } finally {
+          await lazy.close();
+        }
+      });
+
+      it('health answers ok, the name and a latency', async () => {
+        const health = await store.health();
+        expect(health.ok).to.equal(true);
+        expect(health.store).to.equal(`redis(127.0.0.1:${redis.server?.port}/0)`);
+        expect(health.latencyMs).to.be.a('number').and.be.below(200);
+        expect(health.details).to.include({ mode: 'standalone', prefix, shards: 1 });
+      });
+
+      it('refuses operations after close with CacheClosedError; close is idempotent', async () => {
+        await store.set('ns:a', 1, { ttlMs: LONG });
+        await store.close();
+        await store.close();
+        for (const op of [() => store.get('ns:a'), () => store.set('ns:a', 1, { ttlMs: 1 }), () => store.clear()]) {
+          const error = await op().then(() => undefined, (e: unknown) => e);
+          expect(error).to.be.instanceOf(CacheClosedError);
+        }
+        expect((await store.health()).ok).to.equal(false);
+      });
+
+      it('closes cleanly a store that never ran an operation', async () => {
+        const idle = redisStore({ url: redis.url });
+        await idle.close();
+      });
+    });
+  });
+
+  describe('password and database in the URL', () => {
+    const PASSWORD = 's3cr3t-P@ss:w/rd';
+    const redis = redisSuite('redisStore password', { server: { password: PASSWORD } });
+    const port = (): number => redis.server?.port as number;
+    const urlWith = (password: string, db: number): string =>
+      `redis://:${encodeURIComponent(password)}@127.0.0.1:${port()}/${db}`;
+    const leaks = (text: string): boolean => text.includes(PASSWORD) || text.includes(encodeURIComponent(PASSWORD));
+
+    it('authenticates and selects the database', async () => {
+      const store = redisStore({ url: urlWith(PASSWORD, 3), prefix: 'pw' });
+      const raw = rawRedis(urlWith(PASSWORD, 3));
+      const raw0 = rawRedis(urlWith(PASSWORD, 0));
+      try {
+        await store.set('ns:a', 'in db 3', { ttlMs: LONG });
+        expect(await raw.exists('pw:ns:a')).to.equal(1);
+        expect(await raw0.exists('pw:ns:a')).to.equal(0);
+        expect(store.name).to.equal(`redis(127.0.0.1:${port()}/3)`);
+        expect(leaks(store.name)).to.equal(false);
+        const health = await store.health();
+        expect(health.ok).to.equal(true);
+        expect(leaks(JSON.stringify(health))).to.equal(false);
+      } finally {
+        raw.disconnect();
+        raw0.disconnect();
+        await store.close();
+      }
+    });
+
+    it('never prints the password: wrong password, errors, causes, health', async () => {
+      const WRONG = 'wr0ng-PASSWORD-123';
+      const store = redisStore({ url: urlWith(WRONG, 0), prefix: 'pw' });
+      try {
+        const error = (await store.get('ns:a').then(() => undefined, (e: unknown) => e)) as Error;
+        expect(error).to.be.instanceOf(BackendError);
+        const everything = `${error.message} ${inspect(error, { depth: 10 })} ${JSON.stringify(await store.health())} ${store.name}`;
+        expect(everything).to.not.contain(WRONG);
+        expect(everything).to.not.contain(encodeURIComponent(WRONG));
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('redacts the password from option errors', () => {
+      const bad = [
+        { url: `redis://:${PASSWORD}@host:99999/0` },
+        { url: `redis://user:${encodeURIComponent(PASSWORD)}@host/notadb` },
+        { url: `http://:${encodeURIComponent(PASSWORD)}@host` },
+        { url: `redis://:${encodeURIComponent(PASSWORD)}@host/0?tls=true` },
+        { url: `redis://:${encodeURIComponent(PASSWORD)}@host`, prefx: 'typo' },
+        { nodes: [`redis://:${encodeURIComponent(PASSWORD)}@host/1`] },
+      ];
+      for (const options of bad) {
+        let error: unknown;
+        try {
+          redisStore(options as never);
+        } catch (e) {
+          error = e;
+        }
+        expect(error, JSON.stringify(options)).to.be.instanceOf(InvalidOptionError);
+        expect(leaks((error as Error).message), (error as Error).message).to.equal(false);
+      }
+    });
+  });
+
+  describe('ioredis loading', () => {
+    it('loads the installed ioredis lazily', async () => {
+      const mod = await loadIoredis();
+      expect(mod.Redis).to.be.a('function');
+      expect(mod.Cluster).to.be.a('function');
+    });
+
+    it('rejects operations with MissingDependencyError saying npm install ioredis when it is missing', async () => {
+      const store = redisStoreWithLoader({ url: 'redis://127.0.0.1:1' }, () => loadIoredis('ioredis-not-installed-cacheflight'));
+      const error = (await store.get('ns:a').then(() => undefined, (e: unknown) => e)) as Error;
+      expect(error).to.be.instanceOf(MissingDependencyError);
+      expect(error.message).to.contain('npm install ioredis');
+      expect((await store.health()).error).to.contain('npm install ioredis');
+      await store.close();
+    });
+  });
+});
