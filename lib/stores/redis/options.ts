@@ -26,7 +26,9 @@ export interface RedisStoreOptions {
    * An ioredis `Redis` (standalone or Sentinel) or `Cluster` your application made. The store does
    * not own it: `close()` leaves it open unless `closeClient: true`. Give it `enableOfflineQueue:
    * false` or a small `maxRetriesPerRequest` if you want commands not to wait in ioredis' own
-   * queue during an outage (the store's own timeout bounds every operation either way).
+   * queue during an outage (the store's own timeout bounds every operation either way). For a
+   * Cluster, leave `enableAutoPipelining` off: ioredis then follows MOVED/ASK redirections
+   * instead of handing them to the store as errors.
    */
   readonly client?: Redis | Cluster | undefined;
   /** Quit a `client` you gave on `close()`. Default `false`. */
