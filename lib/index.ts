@@ -34,4 +34,15 @@ export type { TargetOptions } from './decorators/target-entry.js';
 export type { AsyncMethodDecorator, CacheSelection, NoInference } from './decorators/types.js';
 export { encodeArgs } from './keys/encode-args.js';
 export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export {
+  DEFAULT_CLUSTER_SHARDS,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_RECONNECT_DELAY_MS,
+  DEFAULT_PREFIX,
+  redisStore,
+  RedisStore,
+  type RedisStoreOptions,
+} from './stores/redis.js';
+export { decodeTagged, defaultSerializer, encodeTagged, taggedJsonSerializer, type Serializer } from './serializers/index.js';
 export type { MaybePromise, Store, StoredEntry, StoreHealth, StoreNotice, StoreSetOptions, StoreWrite } from './stores/store.js';

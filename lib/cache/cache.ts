@@ -19,7 +19,10 @@ export interface CacheOptions {
    * a `backend-error` event reports it. `true`: store errors reject the call with `BackendError`.
    */
   readonly required?: boolean;
-  /** How values kept by in-process stores are protected from mutation. Default `'freeze'`. */
+  /**
+   * How values handed to callers are protected from mutation by other callers (of one flight,
+   * or of one in-memory entry). Default `'freeze'`.
+   */
   readonly immutability?: Immutability;
   /** A name for logs and health output. Default: the store's name. */
   readonly name?: string;
@@ -65,6 +68,8 @@ export class Cache {
   private readonly defaultTtlMs: number;
   private readonly required: boolean;
   private readonly immutability: Immutability;
+  /** Turns the form a flight shares into what one caller receives (copies what must be copied). */
+  private readonly reveal: (shared: unknown) => unknown;
   private readonly events = new CacheEvents();
   private readonly counters = new StatsCounters();
   private readonly flights = new Map<string, Flight>();
@@ -80,7 +85,8 @@ export class Cache {
     this.name = options.name ?? this.store.name;
     this.defaultTtlMs = parseDuration(options.ttl ?? '5m', 'createCache ttl');
     this.required = options.required ?? false;
-    this.immutability = this.store.sharesReferences ? (options.immutability ?? 'freeze') : 'none';
+    this.immutability = options.immutability ?? 'freeze';
+    this.reveal = (shared) => readStored(shared, this.immutability);
     this.store.onNotice?.((notice) => {
       this.counters.decodeErrors++;
       this.events.emit('decode-error', { key: notice.key, error: notice.error });
@@ -116,7 +122,7 @@ export class Cache {
       await this.guard('delete', key, () => this.store.delete(key), false);
       return;
     }
-    const stored = protectForStore(value, this.immutability);
+    const stored = this.store.sharesReferences ? protectForStore(value, this.immutability) : value;
     await this.guard('set', key, () => this.store.set(key, stored, { ttlMs, tags }), undefined);
   }
 
@@ -231,7 +237,7 @@ export class Cache {
       const flight = this.flights.get(key);
       if (flight !== undefined) {
         this.counters.joined++;
-        return flight.promise;
+        return this.immutability === 'none' ? flight.promise : flight.promise.then(this.reveal);
       }
     }
     if (this.closed) return this.runLoader(key, thisArg, fn, args);
@@ -257,9 +263,9 @@ export class Cache {
     if (this.closed) return value;
     this.supersede(key);
     const flight = new Flight(++this.seq);
-    const { returned, write } = this.storeResult(flight, key, policy, value, args);
+    const { shared, write } = this.storeResult(flight, key, policy, value, args);
     if (write !== undefined) await write;
-    return returned;
+    return this.reveal(shared);
   }
 
   private startFlight(
@@ -273,7 +279,7 @@ export class Cache {
     const flight = new Flight(++this.seq);
     this.flights.set(key, flight);
     flight.promise = this.fly(flight, key, policy, thisArg, fn, args, pendingGet);
-    return flight.promise;
+    return this.immutability === 'none' ? flight.promise : flight.promise.then(this.reveal);
   }
 
   private async fly(
@@ -285,6 +291,8 @@ export class Cache {
     args: readonly unknown[],
     pendingGet: Promise<StoredEntry | undefined> | undefined,
   ): Promise<unknown> {
+    // Resolves to the form every caller of the flight shares (frozen, or a copy-on-read box);
+    // each caller then gets its own view through `reveal`.
     let value: unknown;
     try {
       if (pendingGet !== undefined) {
@@ -292,7 +300,8 @@ export class Cache {
         if (entry !== undefined) {
           this.countRead(key, entry);
           this.endFlight(key, flight);
-          return readStored(entry.value, this.immutability);
+          // Callers joined on this read share one decoded value: protect it like a loaded one.
+          return this.store.sharesReferences ? entry.value : protectForStore(entry.value, this.immutability);
         }
       }
       this.counters.misses++;
@@ -302,7 +311,7 @@ export class Cache {
       this.endFlight(key, flight);
       throw error;
     }
-    let outcome: { returned: unknown; write: Promise<void> | undefined };
+    let outcome: { shared: unknown; write: Promise<void> | undefined };
     try {
       outcome = this.storeResult(flight, key, policy, value, args);
     } catch (error) {
@@ -323,7 +332,7 @@ export class Cache {
       // callers arriving meanwhile do not read a key that is not written yet and load again.
       void outcome.write.then(() => this.endFlight(key, flight));
     }
-    return outcome.returned;
+    return outcome.shared;
   }
 
   private async runLoader(key: string, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
@@ -340,16 +349,20 @@ export class Cache {
     }
   }
 
-  /** Decide whether and how a loaded value is stored; starts the write. Never waits for it. */
+  /**
+   * Protect a loaded value, decide whether and how it is stored, and start the write (never
+   * waiting for it). Answers the form the flight's callers share.
+   */
   private storeResult(
     flight: Flight,
     key: string,
     policy: LoadPolicy,
     value: unknown,
     args: readonly unknown[],
-  ): { returned: unknown; write: Promise<void> | undefined } {
-    if (flight.superseded) return this.skipStore(key, value, 'invalidated-during-load');
-    if (policy.unless !== undefined && policy.unless(value, args)) return this.skipStore(key, value, 'unless');
+  ): { shared: unknown; write: Promise<void> | undefined } {
+    const shared = protectForStore(value, this.immutability);
+    if (flight.superseded) return this.skipStore(key, shared, 'invalidated-during-load');
+    if (policy.unless !== undefined && policy.unless(value, args)) return this.skipStore(key, shared, 'unless');
     let ttlMs = policy.ttlMs ?? this.defaultTtlMs;
     if (policy.ttlOf !== undefined) {
       try {
@@ -357,26 +370,26 @@ export class Cache {
       } catch (error) {
         if (!(error instanceof InvalidTtlError)) throw error;
         if (this.events.has('backend-error')) this.events.emit('backend-error', { operation: 'set', key, error });
-        return this.skipStore(key, value, 'invalid-ttl');
+        return this.skipStore(key, shared, 'invalid-ttl');
       }
     }
-    if (ttlMs === 0) return this.skipStore(key, value, 'ttl-zero');
+    if (ttlMs === 0) return this.skipStore(key, shared, 'ttl-zero');
     const tags = this.tagsOf(policy, value, args);
     if (tags !== undefined && this.tagInvalidatedAt.size !== 0) {
       for (const tag of tags) {
-        if ((this.tagInvalidatedAt.get(tag) ?? -1) > flight.startSeq) return this.skipStore(key, value, 'invalidated-during-load');
+        if ((this.tagInvalidatedAt.get(tag) ?? -1) > flight.startSeq) return this.skipStore(key, shared, 'invalidated-during-load');
       }
     }
-    const stored = protectForStore(value, this.immutability);
+    // In-process stores keep the shared form; serializing stores get the plain value.
+    const stored = this.store.sharesReferences ? shared : value;
     let written: void | Promise<void>;
     try {
       written = this.store.set(key, stored, { ttlMs, tags });
     } catch (error) {
       written = Promise.reject(error);
     }
-    const returned = stored === value || this.immutability === 'none' ? value : readStored(stored, this.immutability);
-    if (!(written instanceof Promise)) return { returned, write: undefined };
-    return { returned, write: this.guard('set', key, () => written, undefined) };
+    if (!(written instanceof Promise)) return { shared, write: undefined };
+    return { shared, write: this.guard('set', key, () => written, undefined) };
   }
 
   private tagsOf(policy: LoadPolicy, value: unknown, args: readonly unknown[]): readonly string[] | undefined {
@@ -387,9 +400,9 @@ export class Cache {
     return validateTags(all, `tags of ${policy.label}`);
   }
 
-  private skipStore(key: string, value: unknown, reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl') {
+  private skipStore(key: string, shared: unknown, reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl') {
     if (this.events.has('store-skipped')) this.events.emit('store-skipped', { key, reason });
-    return { returned: value, write: undefined };
+    return { shared, write: undefined };
   }
 
   private endFlight(key: string, flight: Flight): void {

@@ -1,6 +1,7 @@
 /**
- * Protection of values kept by in-process stores, so that a caller mutating what it received
- * cannot change what the next caller receives.
+ * Protection of shared values, so that a caller mutating what it received cannot change what the
+ * next caller receives: values kept by in-process stores, and values that the callers joined on
+ * one load (or one store read) share, whatever the store.
  *
  * - `'freeze'` (default): the value is deep-frozen in place when stored (no cost on a hit).
  *   JavaScript cannot freeze the contents of a Map, Set, Date, typed array or ArrayBuffer; a

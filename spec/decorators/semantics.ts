@@ -15,7 +15,7 @@ import {
   type Cache,
   type CacheEventMap,
 } from '../../lib/index.js';
-import { deferred, sleep } from '../helpers/deferred.js';
+import { deferred, sleep, until } from '../helpers/deferred.js';
 import { uniqueNamespace } from '../helpers/unique.js';
 
 // Defined once (default namespaces `Orders.get` and `Invoices.get`), used by every run of the suite.
@@ -242,7 +242,7 @@ export function describeDecoratorSemantics(label: string, makeCache: () => Promi
         }
         const svc = new Svc();
         const inFlight = svc.read(1);
-        await sleep(5);
+        await until(() => svc.loads === 1); // the load is running (a remote store answers its read first)
         await svc.write(1);
         gate.resolve();
         expect(await inFlight).to.equal(1);
@@ -267,7 +267,7 @@ export function describeDecoratorSemantics(label: string, makeCache: () => Promi
         }
         const svc = new Svc();
         const inFlight = svc.read(1);
-        await sleep(5);
+        await until(() => svc.loads === 1);
         expect(await svc.save(1, 'fresh')).to.equal('fresh');
         gate.resolve();
         expect(await inFlight).to.equal('stale');
@@ -288,7 +288,7 @@ export function describeDecoratorSemantics(label: string, makeCache: () => Promi
         }
         const svc = new Svc();
         const inFlight = svc.read(1);
-        await sleep(5);
+        await until(() => svc.loads === 1);
         await cache.invalidateTags(['item:1']);
         gate.resolve();
         expect(await inFlight).to.equal(1);
