@@ -1,0 +1,98 @@
+/**
+ * A decorated service while its Redis goes down, hangs and comes back: every call still answers
+ * with the method's own result within the method's time plus the store's timeout, with no
+ * unhandled rejection or client error printed, and caching resumes by itself.
+ */
+import { expect } from 'chai';
+import { Cacheable, createCache, redisStore, registerCache, unregisterCache, type Cache, type CacheEventMap } from '../../lib/index.js';
+import { rawCommand, redisSuite } from '../helpers/redis-server.js';
+import { sleep, watchProcessTrouble, type ProcessTrouble } from '../helpers/redis-tools.js';
+import { uniqueNamespace } from '../helpers/unique.js';
+
+const TIMEOUT_MS = 200;
+const WORK_MS = 30;
+/** Scheduling slack on a loaded 2-core CI machine; far below a second timeout. */
+const SLACK_MS = 150;
+
+describe('decorated calls during a Redis outage', function () {
+  this.timeout(30_000);
+  const redis = redisSuite('decorators during a Redis outage', { ownServer: true });
+  let cache: Cache;
+  let trouble: ProcessTrouble;
+  let backendErrors: Array<CacheEventMap['backend-error']>;
+
+  class PriceService {
+    loads = 0;
+    @Cacheable({ namespace: uniqueNamespace('prices'), ttl: '1m' })
+    async price(sku: string): Promise<number> {
+      this.loads++;
+      await sleep(WORK_MS);
+      return sku.length * 100;
+    }
+  }
+
+  beforeEach(() => {
+    trouble = watchProcessTrouble();
+    cache = registerCache(createCache({ store: redisStore({ url: redis.url, prefix: uniqueNamespace('outage'), commandTimeoutMs: TIMEOUT_MS }) }));
+    backendErrors = [];
+    cache.on('backend-error', (event) => backendErrors.push(event));
+  });
+
+  afterEach(async () => {
+    unregisterCache();
+    await cache.close();
+    trouble.restore();
+    if (redis.server && !redis.server.running) await redis.server.restart();
+  });
+
+  async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
+    const started = performance.now();
+    const value = await run();
+    return { value, ms: performance.now() - started };
+  }
+
+  it('answers from the method while the server is down, then caches again once it is back', async () => {
+    const svc = new PriceService();
+    await svc.price('abc');
+    await sleep(20);
+    await svc.price('abc');
+    expect(svc.loads, 'warm: the second call is a hit').to.equal(1);
+
+    await redis.server!.kill();
+    const results = await Promise.all(['abc', 'abcd', 'x'].map((sku) => timed(() => svc.price(sku))));
+    expect(results.map((r) => r.value)).to.deep.equal([300, 400, 100]);
+    for (const { ms } of results) expect(ms).to.be.below(WORK_MS + TIMEOUT_MS + SLACK_MS);
+    expect(svc.loads).to.equal(4);
+    await sleep(TIMEOUT_MS + 50); // let the background writes fail too
+    expect(backendErrors.length).to.be.at.least(3);
+    expect(cache.stats().backendErrors).to.equal(backendErrors.length);
+
+    await redis.server!.restart();
+    // Caching resumes by itself: within a few seconds a repeated call is a hit again.
+    const deadline = Date.now() + 10_000;
+    let hit = false;
+    while (!hit && Date.now() < deadline) {
+      const before = svc.loads;
+      await svc.price('resume');
+      await sleep(20);
+      await svc.price('resume');
+      hit = svc.loads - before <= 1; // the second call did not load
+      if (!hit) await sleep(100);
+    }
+    expect(hit, 'a repeated call became a hit after the restart').to.equal(true);
+    expect(trouble.unhandledRejections).to.deep.equal([]);
+    expect(trouble.errorLogs).to.deep.equal([]);
+  });
+
+  it('answers within the method time plus the timeout while the server hangs', async () => {
+    const svc = new PriceService();
+    await rawCommand(redis.server!.port, 'CLIENT PAUSE 1500 ALL');
+    const { value, ms } = await timed(() => svc.price('hang'));
+    expect(value).to.equal(400);
+    expect(ms).to.be.below(WORK_MS + TIMEOUT_MS + SLACK_MS);
+    expect(backendErrors.map((e) => e.error.name)).to.include('TimeoutError');
+    await sleep(1600);
+    expect(trouble.unhandledRejections).to.deep.equal([]);
+    expect(trouble.errorLogs).to.deep.equal([]);
+  });
+});
