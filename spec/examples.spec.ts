@@ -1,0 +1,39 @@
+/**
+ * The examples are part of the documentation: run them as a user would (through the built
+ * package, so `npm run build` first; npm test does it) and check what they print.
+ */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { redisSuite } from './helpers/redis-server.js';
+
+const run = promisify(execFile);
+const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+
+async function runExample(file: string, env: Record<string, string> = {}): Promise<string> {
+  if (!existsSync('dist/esm/index.js')) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
+  const { stdout } = await run(process.execPath, [tsxCli, file], { env: { ...process.env, ...env }, timeout: 30_000 });
+  return stdout;
+}
+
+describe('examples', function () {
+  this.timeout(60_000);
+
+  it('quickstart.ts caches, joins concurrent calls and evicts on the in-memory default', async () => {
+    const out = await runExample('examples/quickstart.ts');
+    expect(out).to.contain('getProduct(1) again -> served from the cache (database calls: 1)');
+    expect(out).to.contain('100 concurrent getProduct(2) -> 100 answers, one database call (database calls: 2)');
+    expect(out).to.contain('after renameProduct, getProduct(1) loads again (database calls: 4)');
+  });
+
+  describe('redis.ts', () => {
+    const redis = redisSuite('examples/redis.ts');
+    it('shares entries between two caches on one Redis and keeps Dates', async () => {
+      const out = await runExample('examples/redis.ts', { REDIS_URL: redis.url });
+      expect(out).to.contain('process B: getOrder(7) -> from Redis, placedAt is a Date (database calls: 1)');
+      expect(out).to.contain('loads again (database calls: 3)');
+    });
+  });
+});
