@@ -1,6 +1,7 @@
 import { memoryStore } from '../stores/memory.js';
 import { type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
 import { BackendError, CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from './errors.js';
+import { rejectUnknownOptions } from './option-checks.js';
 import { CacheEvents, type CacheEventListener, type CacheEventName, type StoreOperation } from './events.js';
 import { Flight } from './flight.js';
 import { protectForStore, readStored, type Immutability } from './immutability.js';
@@ -51,7 +52,7 @@ export interface CacheHealth {
   readonly inFlight: number;
 }
 
-const OPTION_NAMES = new Set(['store', 'ttl', 'required', 'immutability', 'name']);
+const OPTION_NAMES: readonly string[] = ['store', 'ttl', 'required', 'immutability', 'name'];
 const IMMUTABILITY_MODES: ReadonlySet<string> = new Set(['freeze', 'clone', 'none']);
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
@@ -474,9 +475,7 @@ export function createCache(options: CacheOptions = {}): Cache {
 
 function validateCacheOptions(options: CacheOptions): void {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('createCache takes an options object, e.g. createCache({ ttl: "5m" }).');
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new InvalidOptionError(`createCache does not know the option '${name}'; known options: ${[...OPTION_NAMES].join(', ')}.`);
-  }
+  rejectUnknownOptions('createCache', options, OPTION_NAMES);
   const { store, required, immutability, name } = options;
   if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function')) {
     throw new InvalidOptionError('createCache store must be a Store, e.g. memoryStore() or redisStore({ url }).');

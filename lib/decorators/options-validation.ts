@@ -1,15 +1,14 @@
 import { InvalidOptionError } from '../cache/errors.js';
+import { rejectUnknownOptions } from '../cache/option-checks.js';
 import { fixedTtl } from '../cache/policy.js';
 import { validateNamespace } from '../keys/namespaces.js';
 
-/** Reject option names a decorator does not know (a typo would otherwise be silently ignored). */
+/** Reject a non-object, and option names a decorator does not know (a typo would be silently ignored). */
 export function checkOptionNames(decorator: string, options: object, known: readonly string[]): void {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError(`@${decorator} takes an options object, e.g. @${decorator}({ ... }).`);
   }
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) throw new InvalidOptionError(`@${decorator} does not know the option '${name}'; known options: ${known.join(', ')}.`);
-  }
+  rejectUnknownOptions(`@${decorator}`, options, known);
 }
 
 /** `value` must be a function or absent. */

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../../cache/errors.js';
+import { describeValue, rejectUnknownOptions } from '../../cache/option-checks.js';
 
 /** Options of {@link memoryStore}. Every one is optional; unknown names are rejected. */
 export interface MemoryStoreOptions {
@@ -36,70 +37,22 @@ export function resolveMemoryStoreOptions(options: unknown): ResolvedMemoryStore
   if (options === undefined) return { maxEntries: DEFAULT_MAX_ENTRIES, name: 'memory' };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidOptionError(
-      `memoryStore options must be an object such as { maxEntries: 10_000 }, not ${show(options)}.`,
+      `memoryStore options must be an object such as { maxEntries: 10_000 }, not ${describeValue(options)}.`,
     );
   }
   const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!KNOWN_OPTIONS.includes(key)) {
-      const hint = closest(key);
-      throw new InvalidOptionError(
-        `memoryStore option "${key}" is not known${hint ? ` (did you mean "${hint}"?)` : ''}; ` +
-          `accepted options: ${KNOWN_OPTIONS.join(', ')}.`,
-      );
-    }
-  }
+  rejectUnknownOptions('memoryStore', given, KNOWN_OPTIONS);
   const { maxEntries = DEFAULT_MAX_ENTRIES, name = 'memory' } = given;
   if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries < 1) {
     throw new InvalidOptionError(
-      `memoryStore option "maxEntries" is ${show(maxEntries)}; give a positive safe integer ` +
+      `memoryStore option "maxEntries" is ${describeValue(maxEntries)}; give a positive safe integer ` +
         `(1 to ${Number.MAX_SAFE_INTEGER}), e.g. 10_000. The default is ${DEFAULT_MAX_ENTRIES}.`,
     );
   }
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidOptionError(
-      `memoryStore option "name" is ${show(name)}; give a non-empty string such as 'l1'. The default is 'memory'.`,
+      `memoryStore option "name" is ${describeValue(name)}; give a non-empty string such as 'l1'. The default is 'memory'.`,
     );
   }
   return { maxEntries, name };
-}
-
-/** A short, safe rendering of a value for an error message (never dumps an object). */
-function show(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return `the string ${JSON.stringify(value)}`;
-    case 'number':
-      return Object.is(value, -0) ? '-0' : String(value);
-    case 'bigint':
-      return `the bigint ${String(value)}n`;
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return `a symbol`;
-    case 'object':
-      return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
-    default:
-      return String(value);
-  }
-}
-
-/** The known option within edit distance 2 of `key`, for a "did you mean" hint. */
-function closest(key: string): string | undefined {
-  const lower = key.toLowerCase();
-  return KNOWN_OPTIONS.find((known) => distance(lower, known.toLowerCase()) <= 2);
-}
-
-/** Levenshtein distance; option names are short, so the quadratic table is fine. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

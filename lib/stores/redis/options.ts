@@ -7,6 +7,7 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { isIP } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import { InvalidOptionError } from '../../cache/errors.js';
+import { describeValue, rejectUnknownOptions } from '../../cache/option-checks.js';
 import type { Serializer } from '../../serializers/serializer.js';
 import { taggedJsonSerializer } from '../../serializers/tagged-json.js';
 
@@ -207,7 +208,7 @@ function positive(given: Record<string, unknown>, option: string, fallback: numb
   const value = given[option] ?? fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
     throw new InvalidOptionError(
-      `redisStore option "${option}" is ${show(value)}; give a number of milliseconds > 0 and <= ${max}. The default is ${fallback}.`,
+      `redisStore option "${option}" is ${describeValueRedacted(value)}; give a number of milliseconds > 0 and <= ${max}. The default is ${fallback}.`,
     );
   }
   return value;
@@ -233,18 +234,11 @@ function isIoredisClient(value: unknown): value is Redis | Cluster {
 export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidOptionError(
-      `redisStore options must be an object such as { url: 'redis://127.0.0.1:6379' } or { client }, not ${show(options)}.`,
+      `redisStore options must be an object such as { url: 'redis://127.0.0.1:6379' } or { client }, not ${describeValueRedacted(options)}.`,
     );
   }
   const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!KNOWN_OPTIONS.includes(key)) {
-      const hint = closest(key);
-      throw new InvalidOptionError(
-        `redisStore option "${key}" is not known${hint ? ` (did you mean "${hint}"?)` : ''}; accepted options: ${KNOWN_OPTIONS.join(', ')}.`,
-      );
-    }
-  }
+  rejectUnknownOptions('redisStore', given, KNOWN_OPTIONS);
   const sources = (['url', 'nodes', 'client'] as const).filter((key) => given[key] !== undefined);
   if (sources.length !== 1) {
     throw new InvalidOptionError(
@@ -259,7 +253,7 @@ export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOp
   let derivedName: string;
   if (given['url'] !== undefined) {
     if (typeof given['url'] !== 'string') {
-      throw new InvalidOptionError(`redisStore option "url" is ${show(given['url'])}; give a string such as 'redis://127.0.0.1:6379/0'.`);
+      throw new InvalidOptionError(`redisStore option "url" is ${describeValueRedacted(given['url'])}; give a string such as 'redis://127.0.0.1:6379/0'.`);
     }
     const url = parseRedisUrl(given['url']);
     secrets.push(url.password);
@@ -269,7 +263,7 @@ export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOp
     const nodes = given['nodes'];
     if (!Array.isArray(nodes) || nodes.length === 0 || nodes.some((node) => typeof node !== 'string')) {
       throw new InvalidOptionError(
-        `redisStore option "nodes" is ${show(nodes)}; give a non-empty array of Cluster seed URLs such as ['redis://10.0.0.1:6379'].`,
+        `redisStore option "nodes" is ${describeValueRedacted(nodes)}; give a non-empty array of Cluster seed URLs such as ['redis://10.0.0.1:6379'].`,
       );
     }
     const parsed = (nodes as string[]).map((node, i) => parseRedisUrl(node, `nodes[${i}]`));
@@ -286,12 +280,12 @@ export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOp
     const client = given['client'];
     if (!isIoredisClient(client)) {
       throw new InvalidOptionError(
-        `redisStore option "client" is ${show(client)}; give an ioredis Redis or Cluster instance (new Redis(...) / new Cluster([...])).`,
+        `redisStore option "client" is ${describeValueRedacted(client)}; give an ioredis Redis or Cluster instance (new Redis(...) / new Cluster([...])).`,
       );
     }
     const closeClient = given['closeClient'] ?? false;
     if (typeof closeClient !== 'boolean') {
-      throw new InvalidOptionError(`redisStore option "closeClient" is ${show(closeClient)}; give true or false. The default is false.`);
+      throw new InvalidOptionError(`redisStore option "closeClient" is ${describeValueRedacted(closeClient)}; give true or false. The default is false.`);
     }
     target = { kind: 'client', client, closeClient };
     const clientOptions = (client as unknown as { options?: Record<string, unknown> }).options ?? {};
@@ -308,7 +302,7 @@ export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOp
   const prefix = given['prefix'] ?? DEFAULT_PREFIX;
   if (typeof prefix !== 'string' || !/^[^\s{}#]{1,128}$/u.test(prefix)) {
     throw new InvalidOptionError(
-      `redisStore option "prefix" is ${show(prefix)}; give 1 to 128 characters without whitespace, '{', '}' or '#' ` +
+      `redisStore option "prefix" is ${describeValueRedacted(prefix)}; give 1 to 128 characters without whitespace, '{', '}' or '#' ` +
         `(they are reserved for Cluster hash tags and the store's own keys), e.g. 'orders'. The default is '${DEFAULT_PREFIX}'.`,
     );
   }
@@ -323,23 +317,23 @@ export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOp
     typeof (serializer as Serializer).decode !== 'function'
   ) {
     throw new InvalidOptionError(
-      `redisStore option "serializer" is ${show(serializer)}; give an object with encode(value) => string | Buffer and decode(payload: Buffer) => value.`,
+      `redisStore option "serializer" is ${describeValueRedacted(serializer)}; give an object with encode(value) => string | Buffer and decode(payload: Buffer) => value.`,
     );
   }
   const name = given['name'] ?? derivedName;
   if (typeof name !== 'string' || name.length === 0) {
-    throw new InvalidOptionError(`redisStore option "name" is ${show(name)}; give a non-empty string such as 'redis-orders'.`);
+    throw new InvalidOptionError(`redisStore option "name" is ${describeValueRedacted(name)}; give a non-empty string such as 'redis-orders'.`);
   }
   const clusterShards = given['clusterShards'] ?? DEFAULT_CLUSTER_SHARDS;
   if (typeof clusterShards !== 'number' || !Number.isInteger(clusterShards) || clusterShards < 1 || clusterShards > 1024) {
     throw new InvalidOptionError(
-      `redisStore option "clusterShards" is ${show(clusterShards)}; give an integer from 1 to 1024. The default is ${DEFAULT_CLUSTER_SHARDS}.`,
+      `redisStore option "clusterShards" is ${describeValueRedacted(clusterShards)}; give an integer from 1 to 1024. The default is ${DEFAULT_CLUSTER_SHARDS}.`,
     );
   }
   const tls = given['tls'];
   if (tls !== undefined) {
     if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) {
-      throw new InvalidOptionError(`redisStore option "tls" is ${show(tls)}; give Node TLS options such as { ca }.`);
+      throw new InvalidOptionError(`redisStore option "tls" is ${describeValueRedacted(tls)}; give Node TLS options such as { ca }.`);
     }
     const usesTls =
       (target.kind === 'url' && target.url.tls) || (target.kind === 'nodes' && target.nodes.some((node) => node.tls));
@@ -391,42 +385,7 @@ function clientName(client: Redis | Cluster, options: Record<string, unknown>): 
   return `${scheme}(${formatAddress({ host, port })}/${db})`;
 }
 
-/** A short, safe rendering of a value for an error message (never dumps an object). */
-function show(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return `the string ${JSON.stringify(redactUrl(value))}`;
-    case 'number':
-      return Object.is(value, -0) ? '-0' : String(value);
-    case 'bigint':
-      return `the bigint ${String(value)}n`;
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return 'a symbol';
-    case 'object':
-      return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
-    default:
-      return String(value);
-  }
-}
-
-/** The known option within edit distance 2 of `key`, for a "did you mean" hint. */
-function closest(key: string): string | undefined {
-  const lower = key.toLowerCase();
-  return KNOWN_OPTIONS.find((known) => distance(lower, known.toLowerCase()) <= 2);
-}
-
-/** Levenshtein distance; option names are short. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
+/** {@link describeValue} with URL passwords masked. */
+function describeValueRedacted(value: unknown): string {
+  return describeValue(value, redactUrl);
 }
