@@ -3,7 +3,7 @@ import { defaultCacheOrUndefined, getCache } from '../cache/registry.js';
 import { decorateMethod } from './method-site.js';
 import { checkBoolean, checkOptionNames, checkString, checkTags } from './options-validation.js';
 import { publishMetadata, rejectNonPromiseReturn } from './reflect-metadata.js';
-import { TargetEntry, type TargetOptions } from './target-entry.js';
+import { TargetEntry, WriterSite, type TargetOptions } from './target-entry.js';
 import type { AsyncMethodDecorator, CacheSelection } from './types.js';
 
 /** Options of {@link CacheEvict}. `Args` are the decorated method's arguments. */
@@ -53,12 +53,12 @@ export function CacheEvict<Args extends unknown[] = never[]>(options: CacheEvict
       rejectNonPromiseReturn('CacheEvict', call);
       publishMetadata('cacheflight:cache-evict', options, call);
       const original = site.original;
-      let label = site.owner === undefined ? site.member : `${site.owner.name}.${site.member}`;
+      const writer = new WriterSite(site, target);
       const evict = async (self: unknown, args: readonly unknown[]): Promise<void> => {
         const cache = cacheName === undefined ? (defaultCacheOrUndefined() ?? getCache()) : getCache(cacheName);
         if (target.hasTarget) {
-          if (allEntries) await cache.clearNamespace(target.namespaceFor(self, label));
-          else await cache.del(target.keyFor(self, args, label));
+          if (allEntries) await cache.clearNamespace(target.namespaceFor(self, writer.label));
+          else await cache.del(target.keyFor(self, args, writer.label));
         }
         if (tags !== undefined) await cache.invalidateTags(typeof tags === 'function' ? tags(...args) : tags);
       };
@@ -69,16 +69,6 @@ export function CacheEvict<Args extends unknown[] = never[]>(options: CacheEvict
         return result;
       };
       Object.defineProperty(wrapper, 'name', { value: original.name });
-      return {
-        wrapper,
-        // Standard mode: check the named method exists when the first instance is built.
-        onInitialize:
-          site.mode === 'standard'
-            ? (self) => {
-                label = `${(typeof self === 'function' ? self : (self as { constructor: Function }).constructor).name}.${site.member}`;
-                target.definition(self, label);
-              }
-            : undefined,
-      };
+      return { wrapper, onInitialize: writer.onInitialize };
     })) as AsyncMethodDecorator<Args, unknown>;
 }

@@ -6,7 +6,7 @@ import type { CacheableDefinition } from './cacheable-definition.js';
 import { decorateMethod } from './method-site.js';
 import { checkOptionNames, checkString, checkTags, checkTtl } from './options-validation.js';
 import { publishMetadata, rejectNonPromiseReturn } from './reflect-metadata.js';
-import { TargetEntry, type TargetOptions } from './target-entry.js';
+import { TargetEntry, WriterSite, type TargetOptions } from './target-entry.js';
 import type { AsyncMethodDecorator, CacheSelection } from './types.js';
 
 /** Options of {@link CachePut}. `Args` and `R` are the decorated method's arguments and result. */
@@ -65,24 +65,15 @@ export function CachePut<Args extends unknown[] = never[], R = unknown>(options:
       rejectNonPromiseReturn('CachePut', call);
       publishMetadata('cacheflight:cache-put', options, call);
       const original = site.original;
-      let label = site.owner === undefined ? site.member : `${site.owner.name}.${site.member}`;
+      const writer = new WriterSite(site, target);
       const wrapper = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
         const result: unknown = await original.apply(this, args);
         const cache = cacheName === undefined ? (defaultCacheOrUndefined() ?? getCache()) : getCache(cacheName);
-        const definition = target.definition(this, label);
-        const key = target.keyFor(this, args, label);
-        return cache.put(key, policyFor(definition, label), result, target.targetArgs(args));
+        const definition = target.definition(this, writer.label);
+        const key = target.keyFor(this, args, writer.label);
+        return cache.put(key, policyFor(definition, writer.label), result, target.targetArgs(args));
       };
       Object.defineProperty(wrapper, 'name', { value: original.name });
-      return {
-        wrapper,
-        onInitialize:
-          site.mode === 'standard'
-            ? (self) => {
-                label = `${(typeof self === 'function' ? self : (self as { constructor: Function }).constructor).name}.${site.member}`;
-                target.definition(self, label);
-              }
-            : undefined,
-      };
+      return { wrapper, onInitialize: writer.onInitialize };
     })) as AsyncMethodDecorator<Args, R>;
 }

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../cache/errors.js';
 import { definitionOf, type CacheableDefinition } from './cacheable-definition.js';
+import type { MethodSite } from './method-site.js';
 import { checkFunction, checkNamespace, checkString } from './options-validation.js';
 
 /**
@@ -87,5 +88,33 @@ export class TargetEntry {
       return `${this.namespace as string}:k${String(id)}`;
     }
     return (definition as CacheableDefinition).keyFor(self, this.targetArgs(args));
+  }
+}
+
+/**
+ * The `Class.method` label of a decorated writer (`@CacheEvict`, `@CachePut`) for messages, and,
+ * in standard mode, a check of its target when the first instance is built: legacy decorators
+ * know the class when they run, standard ones only then.
+ */
+export class WriterSite {
+  /** `Class.method`, or just `method` until the class is known. */
+  label: string;
+  /** Hook for `decorateMethod` (standard mode only). */
+  readonly onInitialize: ((self: unknown) => void) | undefined;
+
+  /**
+   * @param site - the decorated method
+   * @param target - the entry it writes to
+   */
+  constructor(site: MethodSite, target: TargetEntry) {
+    this.label = site.owner === undefined ? site.member : `${site.owner.name}.${site.member}`;
+    this.onInitialize =
+      site.mode === 'standard'
+        ? (self) => {
+            const owner = typeof self === 'function' ? self : (self as { constructor: Function }).constructor;
+            this.label = `${owner.name}.${site.member}`;
+            target.definition(self, this.label);
+          }
+        : undefined;
   }
 }
