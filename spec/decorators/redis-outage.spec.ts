@@ -4,9 +4,9 @@
  * unhandled rejection or client error printed, and caching resumes by itself.
  */
 import { expect } from 'chai';
-import { Cacheable, createCache, redisStore, registerCache, unregisterCache, type Cache, type CacheEventMap } from '../../lib/index.js';
+import { BackendError, Cacheable, createCache, redisStore, registerCache, unregisterCache, type Cache, type CacheEventMap } from '../../lib/index.js';
 import { rawCommand, redisSuite } from '../helpers/redis-server.js';
-import { sleep, watchProcessTrouble, type ProcessTrouble } from '../helpers/redis-tools.js';
+import { rawRedis, sleep, watchProcessTrouble, type ProcessTrouble } from '../helpers/redis-tools.js';
 import { uniqueNamespace } from '../helpers/unique.js';
 
 const TIMEOUT_MS = 200;
@@ -18,6 +18,7 @@ describe('decorated calls during a Redis outage', function () {
   this.timeout(30_000);
   const redis = redisSuite('decorators during a Redis outage', { ownServer: true });
   let cache: Cache;
+  let prefix: string;
   let trouble: ProcessTrouble;
   let backendErrors: Array<CacheEventMap['backend-error']>;
 
@@ -33,7 +34,8 @@ describe('decorated calls during a Redis outage', function () {
 
   beforeEach(() => {
     trouble = watchProcessTrouble();
-    cache = registerCache(createCache({ store: redisStore({ url: redis.url, prefix: uniqueNamespace('outage'), commandTimeoutMs: TIMEOUT_MS }) }));
+    prefix = uniqueNamespace('outage');
+    cache = registerCache(createCache({ store: redisStore({ url: redis.url, prefix, commandTimeoutMs: TIMEOUT_MS }) }));
     backendErrors = [];
     cache.on('backend-error', (event) => backendErrors.push(event));
   });
@@ -94,5 +96,45 @@ describe('decorated calls during a Redis outage', function () {
     await sleep(1600);
     expect(trouble.unhandledRejections).to.deep.equal([]);
     expect(trouble.errorLogs).to.deep.equal([]);
+  });
+
+  it('surfaces the outage to the caller when the cache is required', async () => {
+    const strict = createCache({ store: redisStore({ url: redis.url, prefix, commandTimeoutMs: TIMEOUT_MS }), required: true });
+    registerCache(strict);
+    try {
+      const svc = new PriceService();
+      expect(await svc.price('ok')).to.equal(200);
+      await redis.server!.kill();
+      const { value: error, ms } = await timed(() => svc.price('down').then(() => undefined, (e: unknown) => e));
+      expect(error).to.be.instanceOf(BackendError);
+      expect(ms).to.be.below(TIMEOUT_MS + SLACK_MS);
+      expect(svc.loads, 'the method did not run').to.equal(1);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('treats garbage at a key as a miss: the method runs, the entry is rewritten, an event reports it', async () => {
+    const keys: string[] = [];
+    const decodeErrors: Array<CacheEventMap['decode-error']> = [];
+    cache.on('miss', ({ key }) => keys.push(key));
+    cache.on('decode-error', (event) => decodeErrors.push(event));
+    const svc = new PriceService();
+    expect(await svc.price('abc')).to.equal(300);
+    await sleep(20);
+    const raw = rawRedis(redis.url);
+    try {
+      for (const garbage of [Buffer.from([0xff, 0x00, 0x13, 0x37]), '{"not":"ours"}', 'cf1:']) {
+        await raw.set(`${prefix}:${keys[0]}`, garbage);
+        expect(await svc.price('abc')).to.equal(300);
+        await sleep(20);
+        expect(await svc.price('abc')).to.equal(300);
+      }
+    } finally {
+      raw.disconnect();
+    }
+    expect(svc.loads, 'one load per garbage payload, then hits of the rewritten entry').to.equal(4);
+    expect(decodeErrors).to.have.length(3);
+    expect(cache.stats().decodeErrors).to.equal(3);
   });
 });
