@@ -1,0 +1,212 @@
+/**
+ * Turning scenario results into the printed tables, the issue's targets (PASS/MISS), the smoke
+ * verdict, and bench/RESULTS.md.
+ */
+import type { Environment } from './env.js';
+import type { RowResult, ScenarioResult, TableResult } from './child.js';
+
+function formatFigure(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return '—';
+  switch (unit) {
+    case 'ns/call':
+      return `${Math.round(value).toLocaleString('en-US')} ns`;
+    case 'bytes/entry':
+      return `${Math.round(value).toLocaleString('en-US')} B`;
+    case 'ms wall':
+      return `${value.toFixed(1)} ms`;
+    case 'ops/s':
+      return `${Math.round(value).toLocaleString('en-US')}/s`;
+    default:
+      return String(value);
+  }
+}
+
+function formatSpread(row: RowResult, unit: string): string {
+  const s = row.summary;
+  if (s === undefined) return '';
+  const digits = unit === 'ms wall' ? 1 : 0;
+  const f = (x: number): string => (digits === 0 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits));
+  return `${f(s.min)}–${f(s.max)} (IQR ${f(s.q1)}–${f(s.q3)}, n=${s.n})`;
+}
+
+function median(table: TableResult, name: string | undefined): number | undefined {
+  if (name === undefined) return undefined;
+  return table.rows.find((row) => row.name === name)?.summary?.median;
+}
+
+function ratio(value: number | undefined, reference: number | undefined): string {
+  if (value === undefined || reference === undefined || !(reference > 0)) return '—';
+  return `${(value / reference).toFixed(2)}x`;
+}
+
+function loadsCell(row: RowResult): string {
+  if (row.loads === undefined) return '';
+  const flag = row.cachingOk === false ? (row.informational ? ' (no single-flight)' : ` ✗ expected ${row.expectedLoads ?? '?'}`) : '';
+  const every = row.expectedLoads === undefined && row.cachingOk ? ' (every call)' : '';
+  return `${row.loads.toLocaleString('en-US')}${every}${flag}`;
+}
+
+function notesCell(row: RowResult): string {
+  const parts: string[] = [];
+  if (row.error !== undefined) parts.push(`NOT RUN: ${row.error}`);
+  if (row.probesWrong !== undefined && row.probesWrong.length > 0) parts.push(`caches wrongly: ${row.probesWrong.join(', ')}`);
+  for (const [key, value] of Object.entries(row.extra ?? {})) {
+    if (key === 'calls') continue;
+    if (key === 'last key re-read missed' && value === '0 batches') continue;
+    if (key === 're-reads that loaded again' && value === '0') continue;
+    if (key === 'wrong answers' && value === '0') continue;
+    parts.push(`${key}: ${value}`);
+  }
+  return parts.join('; ');
+}
+
+/** One table as Markdown (also what the console shows). */
+export function renderTable(table: TableResult): string {
+  const floor = median(table, table.floor);
+  const cf = median(table, table.cacheflight);
+  const lines = [
+    `### ${table.title}`,
+    '',
+    `${table.unit}, median of the samples (${table.better} is better); ratios are medians over the floor's median and over cacheflight's.`,
+    '',
+    '| row | median | spread: min–max (IQR) | vs floor | vs cacheflight | loader runs | notes |',
+    '| --- | ---: | --- | ---: | ---: | ---: | --- |',
+  ];
+  for (const row of table.rows) {
+    const m = row.summary?.median;
+    lines.push(
+      `| ${row.name}${row.name === table.floor ? ' **(floor)**' : ''} | ${m === undefined ? '—' : formatFigure(m, table.unit)} | ${formatSpread(row, table.unit)} | ${ratio(m, floor)} | ${table.cacheflight ? ratio(m, cf) : '—'} | ${loadsCell(row)} | ${notesCell(row)} |`,
+    );
+  }
+  for (const note of table.notes) lines.push('', `- ${note}`);
+  return lines.join('\n');
+}
+
+export interface Target {
+  readonly scenario: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly verdict: 'PASS' | 'MISS' | 'n/a';
+}
+
+function find(results: readonly ScenarioResult[], id: string): TableResult | undefined {
+  for (const result of results) for (const table of result.tables) if (table.id === id) return table;
+  return undefined;
+}
+
+function pass(ok: boolean | undefined): 'PASS' | 'MISS' | 'n/a' {
+  return ok === undefined ? 'n/a' : ok ? 'PASS' : 'MISS';
+}
+
+/** The issue's targets, evaluated on this run's ratios. */
+export function evaluateTargets(results: readonly ScenarioResult[]): Target[] {
+  const targets: Target[] = [];
+  const a = find(results, 'A');
+  if (a !== undefined) {
+    const floor = median(a, a.floor);
+    const cf = median(a, a.cacheflight);
+    const r = cf !== undefined && floor !== undefined ? cf / floor : undefined;
+    targets.push({ scenario: 'A', target: 'hit at most 0.8x the floor', measured: r === undefined ? 'not measured' : `${r.toFixed(2)}x`, verdict: pass(r === undefined ? undefined : r <= 0.8) });
+    const peers = a.rows.filter((row) => row.role === 'peer' && row.summary !== undefined);
+    const faster = peers.filter((row) => cf !== undefined && (row.summary?.median as number) <= cf);
+    targets.push({
+      scenario: 'A',
+      target: 'faster than every peer',
+      measured: cf === undefined ? 'not measured' : faster.length === 0 ? `fastest of ${peers.length} peers` : `slower than ${faster.map((row) => `${row.name} (${ratio(row.summary?.median, cf)})`).join(', ')}`,
+      verdict: pass(cf === undefined ? undefined : faster.length === 0),
+    });
+  }
+  const bt = find(results, 'B-time');
+  if (bt !== undefined) {
+    const r = (median(bt, bt.cacheflight) ?? NaN) / (median(bt, bt.floor) ?? NaN);
+    targets.push({ scenario: 'B', target: 'miss at most 1.3x the floor', measured: Number.isFinite(r) ? `${r.toFixed(2)}x` : 'not measured', verdict: pass(Number.isFinite(r) ? r <= 1.3 : undefined) });
+  }
+  const bh = find(results, 'B-heap');
+  if (bh !== undefined) {
+    const cf = median(bh, bh.cacheflight);
+    const lru = median(bh, 'raw lru-cache');
+    targets.push({
+      scenario: 'B',
+      target: "heap per entry no more than raw lru-cache's",
+      measured: cf === undefined || lru === undefined ? 'not measured' : `${Math.round(cf)} B vs ${Math.round(lru)} B (${ratio(cf, lru)})`,
+      verdict: pass(cf === undefined || lru === undefined ? undefined : cf <= lru),
+    });
+  }
+  for (const id of ['C-local', 'C-cross']) {
+    const c = find(results, id);
+    if (c === undefined) continue;
+    const cfRow = c.rows.find((row) => row.name === c.cacheflight);
+    const perProcess = id === 'C-local' ? 1 : 2;
+    targets.push({
+      scenario: 'C',
+      target: id === 'C-local' ? 'one loader run (one process)' : 'one loader run per process (2 for two processes; 1 once cross-process single-flight exists)',
+      measured: cfRow?.loads === undefined ? `not measured${cfRow?.error ? `: ${cfRow.error}` : ''}` : `${cfRow.loads} in the worst round`,
+      verdict: pass(cfRow?.loads === undefined ? undefined : cfRow.loads <= perProcess),
+    });
+    const r = (median(c, c.cacheflight) ?? NaN) / (median(c, c.floor) ?? NaN);
+    targets.push({
+      scenario: 'C',
+      target: `wall time at most 1.1x one loader call (${id === 'C-local' ? 'one process' : 'two processes'})`,
+      measured: Number.isFinite(r) ? `${r.toFixed(2)}x (${formatFigure(median(c, c.cacheflight) as number, 'ms wall')})` : 'not measured',
+      verdict: pass(Number.isFinite(r) ? r <= 1.1 : undefined),
+    });
+  }
+  const d64 = find(results, 'D-c64-k64');
+  if (d64 !== undefined) {
+    const r = (median(d64, d64.cacheflight) ?? NaN) / (median(d64, d64.floor) ?? NaN);
+    targets.push({ scenario: 'D', target: '64 keys (concurrency 64): at least 1.3x raw ioredis (default options)', measured: Number.isFinite(r) ? `${r.toFixed(2)}x` : 'not measured', verdict: pass(Number.isFinite(r) ? r >= 1.3 : undefined) });
+  }
+  const d1 = find(results, 'D-c64-k1');
+  if (d1 !== undefined) {
+    const cmds = Number(d1.rows.find((row) => row.name === d1.cacheflight)?.extra?.['redis cmds/call']);
+    targets.push({
+      scenario: 'D',
+      target: 'one hot key (concurrency 64): concurrent reads share one round trip (< 1 Redis command per call)',
+      measured: Number.isFinite(cmds) ? `${cmds.toFixed(2)} commands per call` : 'not measured',
+      verdict: pass(Number.isFinite(cmds) ? cmds < 1 : undefined),
+    });
+  }
+  targets.push({ scenario: 'E', target: 'two tiers, key in L1', measured: 'E: skipped, no tiered store', verdict: 'n/a' });
+  return targets;
+}
+
+export function renderTargets(targets: readonly Target[]): string {
+  const lines = ['### Targets (issue 4), as ratios in this run', '', '| scenario | target | measured | verdict |', '| --- | --- | --- | --- |'];
+  for (const t of targets) lines.push(`| ${t.scenario} | ${t.target} | ${t.measured} | ${t.verdict} |`);
+  return lines.join('\n');
+}
+
+/** Smoke verdict: every row ran, every caching row cached, cacheflight never answered wrongly. */
+export function smokeProblems(results: readonly ScenarioResult[]): string[] {
+  const problems: string[] = [];
+  for (const result of results) {
+    for (const table of result.tables) {
+      for (const row of table.rows) {
+        const where = `${table.id} / ${row.name}`;
+        if (row.error !== undefined) problems.push(`${where}: did not run: ${row.error}`);
+        else if (row.summary === undefined || !Number.isFinite(row.summary.median)) problems.push(`${where}: produced no figure`);
+        if (row.cachingOk === false && !row.informational) problems.push(`${where}: loader ran ${row.loads} times, expected ${row.expectedLoads ?? 'once per call'}`);
+        if (row.role === 'cacheflight' && row.probesWrong !== undefined && row.probesWrong.length > 0) problems.push(`${where}: wrong answers on probes ${row.probesWrong.join(', ')}`);
+      }
+    }
+  }
+  return problems;
+}
+
+export function renderEnvironment(env: Environment): string {
+  const lines = [
+    `- Date: ${env.date}`,
+    `- Machine: ${env.cpu}, ${env.cores} cores, ${env.memoryGiB} GiB; 1-minute load average at start ${env.loadAtStart.toFixed(2)}${env.loadAtStart > 0.5 ? ' (other work was running: absolute figures are noisy, the interleaved ratios hold better)' : ''}`,
+    `- Node: ${env.node}; Redis: ${env.redis}`,
+    `- cacheflight: ${env.cacheflight}`,
+    `- Peers (bench/node_modules): ${Object.entries(env.versions).map(([pkg, v]) => `${pkg} ${v}`).join(', ')}`,
+    ...env.engineNotes.map((note) => `- ${note}: see its rows (a row that could not run says NOT RUN).`),
+  ];
+  return lines.join('\n');
+}
+
+export function renderSetups(results: readonly ScenarioResult[]): string {
+  const seen = new Map<string, string>();
+  for (const result of results) for (const table of result.tables) for (const row of table.rows) if (!seen.has(row.name)) seen.set(row.name, row.config);
+  return ['### How each row is set up', '', ...[...seen.entries()].map(([name, config]) => `- **${name}**: \`${config}\``)].join('\n');
+}

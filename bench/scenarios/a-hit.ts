@@ -1,0 +1,111 @@
+/**
+ * Scenario A: the in-memory hit path. `await service.getProduct(42, 'abc', { a: 1, b: [1, 2] })`
+ * on a warm key, ns per call, every row in this one process, interleaved. Each row's loader must
+ * have run exactly once (the warm-up); afterwards the probes check that distinct argument lists
+ * get distinct answers.
+ */
+import { benchConfig, emitResult, messageOf, progress, type RowResult, type ScenarioResult } from '../harness/child.js';
+import type { RowDef, RowInstance } from '../harness/rows.js';
+import { freshFunction, sampleInterleaved, type Timed } from '../harness/sampling.js';
+import { A_FILTER, A_ID, A_QUERY, makeLoader, runProbes, type Loader } from '../harness/workload.js';
+import { memoryRows, standardDecoratorsCompiled } from '../peers/memory.js';
+
+const config = benchConfig();
+const MAX_ENTRIES = 10_000;
+
+type HitLoop = (call: RowInstance['call'], n: number, id: number, query: string, filter: unknown) => Promise<void>;
+
+interface Prepared {
+  readonly row: RowDef;
+  readonly instance: RowInstance;
+  readonly loader: Loader;
+  calls: number;
+}
+
+const rows = memoryRows.filter((row) => !config.only || row.name.includes(config.only) || row.role === 'floor');
+const prepared: Prepared[] = [];
+const failed: RowResult[] = [];
+
+for (const row of rows) {
+  try {
+    const loader = makeLoader();
+    const instance = await row.create({ loader, maxEntries: MAX_ENTRIES, prefix: 'a' });
+    const first = await instance.call(A_ID, A_QUERY, A_FILTER);
+    if (first?.id !== A_ID) throw new Error(`the warm-up call answered ${JSON.stringify(first)}`);
+    prepared.push({ row, instance, loader, calls: 1 });
+  } catch (error) {
+    failed.push({ name: row.name, role: row.role, pkg: row.pkg, config: row.config, error: messageOf(error) });
+  }
+}
+
+const timed: Timed[] = prepared.map((p) => {
+  const loop = freshFunction<HitLoop>('async (call, n, id, query, filter) => { for (let i = 0; i < n; i++) await call(id, query, filter); }');
+  return {
+    name: p.row.name,
+    run: async (n) => {
+      const start = process.hrtime.bigint();
+      await loop(p.instance.call, n, A_ID, A_QUERY, A_FILTER);
+      const ns = Number(process.hrtime.bigint() - start);
+      p.calls += n;
+      return ns;
+    },
+  };
+});
+
+const sampled = await sampleInterleaved(timed, {
+  samples: config.smoke ? 2 : 21,
+  warmupRounds: config.smoke ? 1 : 3,
+  batchMs: config.smoke ? 2 : 40,
+  minBatch: config.smoke ? 8 : 64,
+  maxBatch: config.smoke ? 2_000 : 4_000_000,
+  progress: (line) => progress(`A ${line}`),
+});
+
+const results: RowResult[] = [];
+for (const p of prepared) {
+  let probesWrong: string[] | undefined;
+  try {
+    const probeLoader = makeLoader({ withSignature: true });
+    const probeInstance = await p.row.create({ loader: probeLoader, maxEntries: MAX_ENTRIES, prefix: 'a-probe' });
+    probesWrong = await runProbes(async (id, query, filter) => probeInstance.call(id, query, filter));
+    await probeInstance.close();
+  } catch (error) {
+    probesWrong = [`probe failed: ${messageOf(error)}`];
+  }
+  const loads = p.loader.runs;
+  results.push({
+    name: p.row.name,
+    role: p.row.role,
+    pkg: p.row.pkg,
+    config: p.row.config,
+    summary: sampled.get(p.row.name)?.summary,
+    loads,
+    expectedLoads: p.row.caches ? 1 : undefined,
+    cachingOk: p.row.caches ? loads === 1 : loads === p.calls,
+    probesWrong: p.row.caches ? probesWrong : undefined,
+    extra: { calls: String(p.calls) },
+  });
+  await p.instance.close();
+}
+
+const result: ScenarioResult = {
+  scenario: 'A',
+  tables: [
+    {
+      id: 'A',
+      title: "A. In-memory hit: await getProduct(42, 'abc', { a: 1, b: [1, 2] }) on a warm key",
+      unit: 'ns/call',
+      better: 'lower',
+      floor: 'floor: Map + JSON.stringify(args)',
+      cacheflight: 'cacheflight @Cacheable()',
+      rows: [...results, ...failed],
+      notes: [
+        `cacheflight standard row compiled with ${standardDecoratorsCompiled ? 'TC39 standard decorators' : 'LEGACY decorators (tsconfig has experimentalDecorators!)'} by tsx; the legacy row applies the same decorator through the experimentalDecorators calling convention in the same process.`,
+        'loads = loader runs over the whole run (1 = the warm-up only); probes = argument pairs answered with the other call\'s cached value.',
+      ],
+    },
+  ],
+  notes: [],
+};
+emitResult(result);
+process.exit(0);
