@@ -3,6 +3,7 @@ import type { LoadPolicy } from '../cache/policy.js';
 import { digestKey } from '../keys/digest.js';
 import { DEFAULT_MAX_KEY_LENGTH, encodeArgs } from '../keys/encode-args.js';
 import { instanceIdentity } from '../keys/instance-identity.js';
+import { LastArgsMemo } from '../keys/last-args-memo.js';
 import { claimNamespace, defaultNamespace } from '../keys/namespaces.js';
 import type { MethodSite } from './method-site.js';
 
@@ -30,6 +31,8 @@ export class CacheableDefinition {
   /** The resolved namespace, or `undefined` until the owning class is known. */
   namespace: string | undefined;
   private wrapper: Function | undefined;
+  /** The last derived key, reused while calls repeat their arguments. */
+  private readonly lastArgs = new LastArgsMemo();
 
   /**
    * @param site - the decorated method
@@ -59,14 +62,14 @@ export class CacheableDefinition {
   /** The full cache key (`namespace:id`) of a call with `args` on `self`. */
   keyFor(self: unknown, args: readonly unknown[]): string {
     const namespace = this.namespace ?? this.resolve(self);
-    const { key } = this.recipe;
-    let id: string;
-    if (key === undefined) {
-      id = encodeArgs(args, this.label);
-    } else {
-      id = this.customId((key as (...a: readonly unknown[]) => unknown)(...args));
+    const { key, perInstance } = this.recipe;
+    if (key === undefined && !perInstance) {
+      const remembered = this.lastArgs.lookup(args);
+      if (remembered !== undefined) return remembered;
+      return this.lastArgs.observe(args, namespace + ':' + encodeArgs(args, this.label));
     }
-    if (this.recipe.perInstance) id = this.instancePart(self) + id;
+    let id = key === undefined ? encodeArgs(args, this.label) : this.customId((key as (...a: readonly unknown[]) => unknown)(...args));
+    if (perInstance) id = this.instancePart(self) + id;
     return namespace + ':' + id;
   }
 

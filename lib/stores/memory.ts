@@ -6,10 +6,12 @@
  * one map lookup and a few pointer writes, and returns the node itself (it is the
  * {@link StoredEntry}). Stale entries (expired, namespace cleared, tag invalidated) are never
  * returned and are freed without a timer: on access, by a two-step sweep on every `set`, by
- * eviction, or by {@link MemoryStore.purgeExpired}.
+ * eviction, or by {@link MemoryStore.purgeExpired}. Hits and writes read a clock cached for about
+ * a millisecond (see `memory/clock.ts`), so TTLs are honoured to about a millisecond.
  */
 import { CacheClosedError, InvalidTtlError } from '../cache/errors.js';
 import { type MemoryStoreOptions, resolveMemoryStoreOptions } from './memory/options.js';
+import { coarseNow } from './memory/clock.js';
 import { RecencyList } from './memory/list.js';
 import { MemoryNode, anyDead, isStale } from './memory/node.js';
 import { ScopeRegistry } from './memory/scopes.js';
@@ -95,7 +97,7 @@ export class MemoryStore implements Store {
     // Infinity skips the clock read; untagged entries skip the tag loop.
     if (
       node.namespace.dead ||
-      (node.expiresAt !== Infinity && node.expiresAt <= Date.now()) ||
+      (node.expiresAt !== Infinity && node.expiresAt <= coarseNow()) ||
       (node.tags !== undefined && anyDead(node.tags))
     ) {
       this.#remove(node);
@@ -206,7 +208,7 @@ export class MemoryStore implements Store {
   }
 
   #write(key: string, value: unknown, options: StoreSetOptions): void {
-    const now = Date.now();
+    const now = coarseNow();
     // Sweep before inserting: a freed stale slot can spare a live entry from eviction.
     for (let step = 0; step < SWEEP_STEPS; step++) {
       const node = this.#list.nextToSweep();

@@ -1,0 +1,124 @@
+/**
+ * Remembers a method's last argument list (a deep copy, plain data only) and the key derived
+ * from it. A call that repeats those arguments by value reuses that key string: a string built
+ * by concatenation must be flattened and hashed again by every Map lookup, while the remembered
+ * one is flat and keeps its hash. On a hot key this removes most of the cost of a hit.
+ *
+ * Exact, never approximate: two lists are "the same" only when the key encoder would encode
+ * them identically, under stricter rules (numbers by `Object.is`, plain objects by own
+ * enumerable keys in any order with `{a: undefined}` apart from `{}`, arrays without holes).
+ * Anything else (Dates, Maps, class instances, deep or large structures) is not remembered, and
+ * those calls encode as usual.
+ */
+
+/** Containers a snapshot may hold in all; past it a list is not remembered (comparing costs too much). */
+const MAX_NODES = 32;
+/** Nesting a snapshot may hold. */
+const MAX_DEPTH = 4;
+
+const OBJECT_PROTO: object = Object.prototype;
+const ARRAY_PROTO: object = Array.prototype;
+const getPrototypeOf = Object.getPrototypeOf;
+const objectKeys = Object.keys;
+const hasOwn = Object.hasOwn;
+
+/** A copied plain object: its values under its keys, and how many keys it has. */
+interface ObjectSnapshot {
+  readonly values: Record<string, unknown>;
+  readonly size: number;
+}
+
+/** The last argument list of one method and its key. */
+export class LastArgsMemo {
+  private snapshot: readonly unknown[] | undefined;
+  private key = '';
+
+  /** The remembered key when `args` equals the remembered list by value, else `undefined`. */
+  lookup(args: readonly unknown[]): string | undefined {
+    const snapshot = this.snapshot;
+    if (snapshot === undefined || snapshot.length !== args.length) return undefined;
+    for (let i = 0; i < snapshot.length; i++) if (!sameValue(snapshot[i], args[i])) return undefined;
+    return this.key;
+  }
+
+  /**
+   * Record the key just derived for `args`, and answer the string to use for it. Copying the
+   * arguments costs more than encoding them, so they are copied only when a key repeats the
+   * previous one (a hot key); calls with ever-changing arguments pay one string comparison.
+   */
+  observe(args: readonly unknown[], key: string): string {
+    if (key !== this.key) {
+      this.key = key;
+      this.snapshot = undefined;
+      return key;
+    }
+    this.snapshot = snapshotList(args);
+    return this.key;
+  }
+}
+
+function snapshotList(args: readonly unknown[]): unknown[] | undefined {
+  const budget = { nodes: 0 };
+  const copy: unknown[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const value = snapshotOf(args[i], 0, budget);
+    if (value === UNSUPPORTED) return undefined;
+    copy.push(value);
+  }
+  return copy;
+}
+
+const UNSUPPORTED = Symbol('unsupported');
+
+function snapshotOf(value: unknown, depth: number, budget: { nodes: number }): unknown {
+  if (typeof value === 'function' || typeof value === 'symbol') return UNSUPPORTED;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_DEPTH || ++budget.nodes > MAX_NODES) return UNSUPPORTED;
+  const proto: unknown = getPrototypeOf(value);
+  if (proto === ARRAY_PROTO) {
+    const source = value as readonly unknown[];
+    const copy: unknown[] = [];
+    for (let i = 0; i < source.length; i++) {
+      if (!(i in source)) return UNSUPPORTED; // holes encode apart from undefined
+      const item = snapshotOf(source[i], depth + 1, budget);
+      if (item === UNSUPPORTED) return UNSUPPORTED;
+      copy.push(item);
+    }
+    return copy;
+  }
+  if (proto !== OBJECT_PROTO) return UNSUPPORTED;
+  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const keys = objectKeys(value);
+  for (const key of keys) {
+    const item = snapshotOf((value as Record<string, unknown>)[key], depth + 1, budget);
+    if (item === UNSUPPORTED) return UNSUPPORTED;
+    values[key] = item;
+  }
+  const snapshot: ObjectSnapshot = { values, size: keys.length };
+  return snapshot;
+}
+
+/** Whether `value` equals the snapshot `remembered` under the memo's rules. */
+function sameValue(remembered: unknown, value: unknown): boolean {
+  if (typeof remembered !== 'object' || remembered === null) return Object.is(remembered, value);
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(remembered)) {
+    if (getPrototypeOf(value) !== ARRAY_PROTO) return false;
+    const list = value as readonly unknown[];
+    if (list.length !== remembered.length) return false;
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      if (item === undefined && !(i in list)) return false;
+      if (!sameValue(remembered[i], item)) return false;
+    }
+    return true;
+  }
+  if (getPrototypeOf(value) !== OBJECT_PROTO) return false;
+  const { values, size } = remembered as ObjectSnapshot;
+  const keys = objectKeys(value);
+  if (keys.length !== size) return false;
+  for (const key of keys) {
+    if (!hasOwn(values, key) || !sameValue(values[key], (value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}

@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { encodeArgs } from '../../lib/keys/encode-args.js';
+import { LastArgsMemo } from '../../lib/keys/last-args-memo.js';
+import { cloneShuffled, gen, mulberry32 } from '../helpers/random-values.js';
+
+const key = (args: readonly unknown[]): string => 'Svc.m:' + encodeArgs(args, 'Svc.m', Infinity);
+
+/** A memo that has seen `args` twice in a row, so it holds their snapshot. */
+function primed(args: readonly unknown[]): LastArgsMemo {
+  const memo = new LastArgsMemo();
+  memo.observe(args, key(args));
+  memo.observe(args, key(args));
+  return memo;
+}
+
+describe('LastArgsMemo', () => {
+  it('answers the remembered key for a repeat by value, whatever the object key order', () => {
+    const memo = primed([42, 'abc', { a: 1, b: [1, 2] }]);
+    expect(memo.lookup([42, 'abc', { b: [1, 2], a: 1 }])).to.equal(key([42, 'abc', { a: 1, b: [1, 2] }]));
+  });
+
+  it('copies the arguments only once a key repeats', () => {
+    const memo = new LastArgsMemo();
+    memo.observe([1], key([1]));
+    expect(memo.lookup([1]), 'seen once: nothing copied yet').to.equal(undefined);
+    memo.observe([1], key([1]));
+    expect(memo.lookup([1])).to.equal(key([1]));
+    memo.observe([2], key([2]));
+    expect(memo.lookup([1]), 'another key forgets the copy').to.equal(undefined);
+  });
+
+  it('answers the very string it remembered (flat, hash already computed)', () => {
+    const memo = new LastArgsMemo();
+    const first = key([7]);
+    memo.observe([7], first);
+    expect(memo.observe([7], key([7]))).to.equal(first);
+    expect(memo.lookup([7])).to.equal(first);
+  });
+
+  it('is not fooled by a caller mutating the arguments it passed', () => {
+    const filter = { page: 1, tags: ['a'] };
+    const memo = primed([filter]);
+    filter.page = 2;
+    filter.tags.push('b');
+    expect(memo.lookup([filter])).to.equal(undefined);
+    expect(memo.lookup([{ page: 1, tags: ['a'] }])).to.equal(key([{ page: 1, tags: ['a'] }]));
+  });
+
+  const distinct: Array<[string, unknown[], unknown[]]> = [
+    ['-0 / 0', [-0], [0]],
+    ['NaN / null', [NaN], [null]],
+    ['1 / "1"', [1], ['1']],
+    ['1n / 1', [1n], [1]],
+    ['undefined / null', [undefined], [null]],
+    ['{a: undefined} / {}', [{ a: undefined }], [{}]],
+    ['[undefined] / a hole', [[undefined]], [new Array(1)]],
+    ['f() / f(undefined)', [], [undefined]],
+    ['[[1], 2] / [1, [2]]', [[[1], 2]], [[1, [2]]]],
+    ['{a: 1} / {a: 1, b: 2}', [{ a: 1 }], [{ a: 1, b: 2 }]],
+    ['{a: 1} / [1]', [{ a: 1 }], [[1]]],
+    ['{x: 1} / new Point-like class', [{ x: 1 }], [new (class P { x = 1; })()]],
+    ['a Date / its ISO string', [new Date(0)], [new Date(0).toISOString()]],
+  ];
+  for (const [name, remembered, other] of distinct) {
+    it(`never confuses ${name}`, () => {
+      expect(primed(remembered).lookup(other)).to.equal(undefined);
+    });
+  }
+
+  it('does not remember what it cannot compare exactly (Dates, Maps, instances, deep or large data)', () => {
+    for (const args of [[new Date(0)], [new Map([[1, 2]])], [new (class Q {})()], [{ a: { b: { c: { d: { e: 1 } } } } }], [Array.from({ length: 40 }, () => [1])]]) {
+      expect(primed(args).lookup(args), String(args)).to.equal(undefined);
+    }
+  });
+
+  it('agrees with the key encoder on thousands of random argument lists', () => {
+    const rng = mulberry32(20261123);
+    let hits = 0;
+    for (let i = 0; i < 4000; i++) {
+      const args = [gen(rng, 0, false), gen(rng, 0, false)];
+      const mutate = rng() < 0.5 ? 0 : 0.3;
+      const other = args.map((arg) => cloneShuffled(rng, arg, mutate, 0, false));
+      const memo = primed(args);
+      const answer = memo.lookup(other);
+      if (answer !== undefined) {
+        hits++;
+        expect(key(other), `memo said equal: ${key(args)} vs ${key(other)}`).to.equal(answer);
+      }
+    }
+    expect(hits, 'the memo answered often enough for the check to mean something').to.be.above(500);
+  });
+});
