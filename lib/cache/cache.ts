@@ -69,8 +69,6 @@ export class Cache {
   private readonly defaultTtlMs: number;
   private readonly required: boolean;
   private readonly immutability: Immutability;
-  /** Turns the form a flight shares into what one caller receives (copies what must be copied). */
-  private readonly reveal: (shared: unknown) => unknown;
   private readonly events = new CacheEvents();
   private readonly counters = new StatsCounters();
   private readonly flights = new Map<string, Flight>();
@@ -87,7 +85,6 @@ export class Cache {
     this.defaultTtlMs = parseDuration(options.ttl ?? '5m', 'createCache ttl');
     this.required = options.required ?? false;
     this.immutability = options.immutability ?? 'freeze';
-    this.reveal = (shared) => readStored(shared, this.immutability);
     this.store.onNotice?.((notice) => {
       this.counters.decodeErrors++;
       this.events.emit('decode-error', { key: notice.key, error: notice.error });
@@ -238,7 +235,7 @@ export class Cache {
       const flight = this.flights.get(key);
       if (flight !== undefined) {
         this.counters.joined++;
-        return this.immutability === 'none' ? flight.promise : flight.promise.then(this.reveal);
+        return this.immutability === 'none' ? flight.promise : flight.promise.then(() => this.reveal(flight.shared));
       }
     }
     if (this.closed) return this.runLoader(key, thisArg, fn, args);
@@ -280,7 +277,7 @@ export class Cache {
     const flight = new Flight(++this.seq);
     this.flights.set(key, flight);
     flight.promise = this.fly(flight, key, policy, thisArg, fn, args, pendingGet);
-    return this.immutability === 'none' ? flight.promise : flight.promise.then(this.reveal);
+    return flight.promise;
   }
 
   private async fly(
@@ -292,8 +289,8 @@ export class Cache {
     args: readonly unknown[],
     pendingGet: Promise<StoredEntry | undefined> | undefined,
   ): Promise<unknown> {
-    // Resolves to the form every caller of the flight shares (frozen, or a copy-on-read box);
-    // each caller then gets its own view through `reveal`.
+    // Resolves to the initiating caller's view; `flight.shared` keeps the form every caller
+    // shares (frozen, or a copy-on-read box), from which each joined caller gets its own view.
     let value: unknown;
     try {
       if (pendingGet !== undefined) {
@@ -302,12 +299,21 @@ export class Cache {
           this.countRead(key, entry);
           this.endFlight(key, flight);
           // Callers joined on this read share one decoded value: protect it like a loaded one.
-          return this.store.sharesReferences ? entry.value : protectForStore(entry.value, this.immutability);
+          flight.shared = this.store.sharesReferences ? entry.value : protectForStore(entry.value, this.immutability);
+          return this.reveal(flight.shared);
         }
       }
       this.counters.misses++;
       if (this.events.has('miss')) this.events.emit('miss', { key });
-      value = await this.runLoader(key, thisArg, fn, args);
+      this.counters.loads++;
+      const started = this.events.has('load') ? performance.now() : 0;
+      try {
+        value = await fn.apply(thisArg, args);
+      } catch (error) {
+        this.loadFailed(key, error);
+        throw error;
+      }
+      if (started !== 0) this.events.emit('load', { key, durationMs: performance.now() - started });
     } catch (error) {
       this.endFlight(key, flight);
       throw error;
@@ -333,21 +339,29 @@ export class Cache {
       // callers arriving meanwhile do not read a key that is not written yet and load again.
       void outcome.write.then(() => this.endFlight(key, flight));
     }
-    return outcome.shared;
+    flight.shared = outcome.shared;
+    return this.reveal(outcome.shared);
   }
 
+  /** A load without the cache (after `close()`): counted and reported like any load. */
   private async runLoader(key: string, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
     this.counters.loads++;
-    const started = performance.now();
     try {
-      const value: unknown = await fn.apply(thisArg, args);
-      if (this.events.has('load')) this.events.emit('load', { key, durationMs: performance.now() - started });
-      return value;
+      return await fn.apply(thisArg, args);
     } catch (error) {
-      this.counters.loadErrors++;
-      if (this.events.has('load-error')) this.events.emit('load-error', { key, error });
+      this.loadFailed(key, error);
       throw error;
     }
+  }
+
+  /** Turns the form callers share into what one caller receives (copies what must be copied). */
+  private reveal(shared: unknown): unknown {
+    return readStored(shared, this.immutability);
+  }
+
+  private loadFailed(key: string, error: unknown): void {
+    this.counters.loadErrors++;
+    if (this.events.has('load-error')) this.events.emit('load-error', { key, error });
   }
 
   /**

@@ -4,8 +4,10 @@
  * callers still get its result, but the result is not stored over the newer state.
  */
 export class Flight {
-  /** Settles with the loaded (or found) value, or the loader's rejection. */
+  /** Settles with the initiating caller's value, or the loader's rejection. */
   promise!: Promise<unknown>;
+  /** Once settled: the protected form of the value that every caller's own view comes from. */
+  shared: unknown;
   /** Set when the key was evicted, overwritten or invalidated after this load started. */
   superseded = false;
 

@@ -26,7 +26,7 @@ export class CopyOnRead {
 export function protectForStore(value: unknown, mode: Immutability): unknown {
   if (mode === 'none' || typeof value !== 'object' || value === null) return value;
   if (mode === 'clone') return new CopyOnRead(structuredClone(value));
-  const hasMutableParts = deepFreeze(value, new Set());
+  const hasMutableParts = freezeAll(value);
   return hasMutableParts ? new CopyOnRead(copyMutableParts(value, new Map())) : value;
 }
 
@@ -36,23 +36,44 @@ export function readStored(stored: unknown, mode: Immutability): unknown {
   return mode === 'clone' ? structuredClone(stored.snapshot) : copyMutableParts(stored.snapshot, new Map());
 }
 
-/** Freeze every plain part of the graph; answer whether it holds parts freezing cannot protect. */
-function deepFreeze(value: object, seen: Set<object>): boolean {
-  if (seen.has(value)) return false;
-  seen.add(value);
+/** Nesting the first, bookkeeping-free freezing pass accepts before assuming a cycle. */
+const FAST_FREEZE_DEPTH = 32;
+const TOO_DEEP = Symbol('too deep');
+
+/**
+ * Deep-freeze `value`; answer whether it holds parts freezing cannot protect. Most values are
+ * small acyclic trees: the first pass keeps no set of visited objects; only a structure deeper
+ * than {@link FAST_FREEZE_DEPTH} (a cycle gets there at once) is walked again with one.
+ */
+function freezeAll(value: object): boolean {
+  try {
+    return deepFreeze(value, null, 0);
+  } catch (error) {
+    if (error !== TOO_DEEP) throw error;
+    return deepFreeze(value, new Set(), 0);
+  }
+}
+
+function deepFreeze(value: object, seen: Set<object> | null, depth: number): boolean {
+  if (seen === null) {
+    if (depth > FAST_FREEZE_DEPTH) throw TOO_DEEP;
+  } else {
+    if (seen.has(value)) return false;
+    seen.add(value);
+  }
   let mutable = isUnfreezable(value);
   if (value instanceof Map) {
     for (const [k, v] of value) {
-      if (typeof k === 'object' && k !== null && deepFreeze(k, seen)) mutable = true;
-      if (typeof v === 'object' && v !== null && deepFreeze(v, seen)) mutable = true;
+      if (typeof k === 'object' && k !== null && deepFreeze(k, seen, depth + 1)) mutable = true;
+      if (typeof v === 'object' && v !== null && deepFreeze(v, seen, depth + 1)) mutable = true;
     }
   } else if (value instanceof Set) {
-    for (const v of value) if (typeof v === 'object' && v !== null && deepFreeze(v, seen)) mutable = true;
+    for (const v of value) if (typeof v === 'object' && v !== null && deepFreeze(v, seen, depth + 1)) mutable = true;
   }
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true; // cannot be frozen
   for (const key of Object.keys(value)) {
     const child = (value as Record<string, unknown>)[key];
-    if (typeof child === 'object' && child !== null && deepFreeze(child, seen)) mutable = true;
+    if (typeof child === 'object' && child !== null && deepFreeze(child, seen, depth + 1)) mutable = true;
   }
   Object.freeze(value);
   return mutable;

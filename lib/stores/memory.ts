@@ -15,7 +15,7 @@ import { coarseNow } from './memory/clock.js';
 import { RecencyList } from './memory/list.js';
 import { MemoryNode, anyDead, isStale } from './memory/node.js';
 import { ScopeRegistry } from './memory/scopes.js';
-import { type Store, type StoredEntry, type StoreHealth, type StoreSetOptions, type StoreWrite, namespaceOf } from './store.js';
+import { type Store, type StoredEntry, type StoreHealth, type StoreSetOptions, type StoreWrite } from './store.js';
 
 export { DEFAULT_MAX_ENTRIES, type MemoryStoreOptions } from './memory/options.js';
 
@@ -224,7 +224,7 @@ export class MemoryStore implements Store {
       this.#list.unlink(previous);
       this.#release(previous);
     }
-    const namespace = this.#namespaces.acquire(namespaceOf(key));
+    const namespace = this.#namespaces.acquireNamespaceOf(key);
     const node = new MemoryNode(key, value, now + options.ttlMs, namespace, this.#tags.acquireAll(options.tags));
     this.#entries.set(key, node);
     this.#list.push(node);

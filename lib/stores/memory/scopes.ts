@@ -6,6 +6,8 @@ import { Scope } from './node.js';
  */
 export class ScopeRegistry {
   readonly #scopes = new Map<string, Scope>();
+  /** The scope {@link acquireNamespaceOf} used last: consecutive writes mostly share a namespace. */
+  #last: Scope | undefined;
 
   /** Names tracked: each has at least one held entry pointing at its live scope. */
   get size(): number {
@@ -24,6 +26,29 @@ export class ScopeRegistry {
       this.#scopes.set(name, scope);
     }
     scope.refs++;
+    return scope;
+  }
+
+  /**
+   * {@link acquire} of the namespace of a `namespace:id` key, without slicing the key when it is
+   * in the same namespace as the previous call.
+   *
+   * @param key - a store key
+   */
+  acquireNamespaceOf(key: string): Scope {
+    const last = this.#last;
+    // Reusable while entries still hold it (at zero refs it left the map). A namespace has no
+    // ':', so a key starting with `name:` is in it.
+    if (last !== undefined && last.refs > 0 && !last.dead) {
+      const length = last.name.length;
+      if (key.charCodeAt(length) === 58 /* ':' */ && key.startsWith(last.name)) {
+        last.refs++;
+        return last;
+      }
+    }
+    const colon = key.indexOf(':');
+    const scope = this.acquire(colon === -1 ? '' : key.slice(0, colon));
+    this.#last = scope;
     return scope;
   }
 
