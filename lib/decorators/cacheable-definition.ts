@@ -63,14 +63,15 @@ export class CacheableDefinition {
   keyFor(self: unknown, args: readonly unknown[]): string {
     const namespace = this.namespace ?? this.resolve(self);
     const { key, perInstance } = this.recipe;
-    if (key === undefined && !perInstance) {
-      const remembered = this.lastArgs.lookup(args);
-      if (remembered !== undefined) return remembered;
-      return this.lastArgs.observe(args, namespace + ':' + encodeArgs(args, this.label));
-    }
+    if (key === undefined && !perInstance) return this.lastArgs.lookup(args) ?? namespace + ':' + encodeArgs(args, this.label);
     let id = key === undefined ? encodeArgs(args, this.label) : this.customId((key as (...a: readonly unknown[]) => unknown)(...args));
     if (perInstance) id = this.instancePart(self) + id;
     return namespace + ':' + id;
+  }
+
+  /** After the store lookup of `key`: lets a run of calls with repeated arguments reuse it. */
+  observe(args: readonly unknown[], key: string): void {
+    if (this.recipe.key === undefined && !this.recipe.perInstance) this.lastArgs.observe(args, key);
   }
 
   /** The full key of an id produced by a `key` function of `@CacheEvict`/`@CachePut`. */

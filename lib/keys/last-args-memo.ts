@@ -32,6 +32,8 @@ interface ObjectSnapshot {
 export class LastArgsMemo {
   private snapshot: readonly unknown[] | undefined;
   private key = '';
+  /** Whether the current key's arguments were already copied (or found impossible to copy). */
+  private tried = false;
 
   /** The remembered key when `args` equals the remembered list by value, else `undefined`. */
   lookup(args: readonly unknown[]): string | undefined {
@@ -42,18 +44,20 @@ export class LastArgsMemo {
   }
 
   /**
-   * Record the key just derived for `args`, and answer the string to use for it. Copying the
-   * arguments costs more than encoding them, so they are copied only when a key repeats the
-   * previous one (a hot key); calls with ever-changing arguments pay one string comparison.
+   * Record the key used for `args`, after the store lookup: by then both strings are flat with
+   * their hashes computed, so telling two different keys apart costs one hash comparison. The
+   * arguments are copied only when a key repeats the previous one (copying costs more than
+   * encoding), and only once per run of repeats.
    */
-  observe(args: readonly unknown[], key: string): string {
+  observe(args: readonly unknown[], key: string): void {
     if (key !== this.key) {
       this.key = key;
       this.snapshot = undefined;
-      return key;
+      this.tried = false;
+    } else if (!this.tried) {
+      this.tried = true;
+      this.snapshot = snapshotList(args);
     }
-    this.snapshot = snapshotList(args);
-    return this.key;
   }
 }
 
