@@ -1,12 +1,15 @@
 /**
- * redisStore options, URL parsing, names and derived client settings: no server needed.
+ * redisStore options, URL parsing, names and derived client settings, envelope parsing and the
+ * deadline timer: no server needed.
  */
 import { expect } from 'chai';
 import { Redis, Cluster } from 'ioredis';
+import sinon from 'sinon';
 import { InvalidOptionError } from '../../lib/cache/errors.js';
 import { taggedJsonSerializer } from '../../lib/serializers/tagged-json.js';
 import { DEFAULT_CLUSTER_SHARDS, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_PREFIX, redisStore } from '../../lib/stores/redis.js';
-import { clusterClientOptions, standaloneClientOptions } from '../../lib/stores/redis/connection.js';
+import { clusterClientOptions, Deadlines, standaloneClientOptions } from '../../lib/stores/redis/connection.js';
+import { type Envelope, parseEnvelope, type TagToken } from '../../lib/stores/redis/envelope.js';
 import { CLUSTER_SLOTS, KeyLayout, keySlot, shardHashTags, TokenSource } from '../../lib/stores/redis/layout.js';
 import { parseRedisUrl, redactUrl, resolveRedisStoreOptions } from '../../lib/stores/redis/options.js';
 import { pxOf } from '../../lib/stores/redis/store.js';
@@ -108,10 +111,11 @@ describe('redisStore options', () => {
         lazyConnect: true,
         maxRetriesPerRequest: 0,
         autoResendUnfulfilledCommands: false,
-        commandTimeout: 150,
         connectTimeout: 900,
-        enableAutoPipelining: true,
+        enableAutoPipelining: false,
       });
+      // the store bounds every call itself (one timer per connection), not ioredis per command
+      expect(options).to.not.have.property('commandTimeout');
       const retry = options.retryStrategy as (times: number) => number;
       expect([1, 2, 3, 100].map(retry)).to.deep.equal([50, 100, 200, 700]);
     });
@@ -226,5 +230,95 @@ describe('redis key layout', () => {
     expect([0.001, 0.5, 1, 1.2, 1500.2, 60_000].map(pxOf)).to.deep.equal([1, 1, 1, 2, 1501, 60_000]);
     expect(pxOf(Infinity)).to.equal(undefined);
     expect(pxOf(1e20)).to.equal(undefined);
+  });
+});
+
+describe('redis envelope parsing', () => {
+  const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
+
+  it('reads expiresAt, the recorded tokens, the tags and the payload offset', () => {
+    const envelope = parseEnvelope(bytes('cf2:1700000000123:ALL1:NS1:2:3:a:bTA1:6:sku:é1TB1:Jpayload'));
+    expect(envelope).to.not.equal(undefined);
+    const e = envelope as Envelope;
+    expect(e.expiresAt).to.equal(1_700_000_000_123);
+    expect(e.allIs(bytes('ALL1'))).to.equal(true);
+    expect(e.allIs(bytes('ALL2'))).to.equal(false);
+    expect(e.allIs(null)).to.equal(false);
+    expect(e.namespaceIs(bytes('NS1'))).to.equal(true);
+    expect(e.namespaceIs(bytes('NS'))).to.equal(false);
+    expect(e.tagNames()).to.deep.equal(['a:b', 'sku:é']);
+    expect(e.tagIs(e.tags[0] as TagToken, bytes('TA1'))).to.equal(true);
+    expect(e.tagIs(e.tags[1] as TagToken, bytes('1TB1'))).to.equal(true);
+    expect(e.payload().toString()).to.equal('Jpayload');
+    expect(e.header().toString()).to.equal('cf2:1700000000123:ALL1:NS1:2:3:a:bTA1:6:sku:é1TB1:');
+  });
+
+  it('reads an empty expiresAt as Infinity and an untagged entry', () => {
+    const e = parseEnvelope(bytes('cf2::A:N:0:J1')) as Envelope;
+    expect(e.expiresAt).to.equal(Infinity);
+    expect(e.tags).to.deep.equal([]);
+    expect(e.payload().toString()).to.equal('J1');
+    expect((parseEnvelope(bytes('cf2:5:A:N:0:')) as Envelope).payload().length).to.equal(0);
+  });
+
+  it('refuses anything else: garbage, older formats, truncated or malformed headers', () => {
+    for (const text of [
+      '',
+      'cf2',
+      'cf1:A:N:0:J1',
+      'CF2::A:N:0:J1',
+      'cf2:12x:A:N:0:J1',
+      'cf2:1:A:N:J1',
+      'cf2:1:A:N:x:J1',
+      'cf2:1:A:N:1:J1',
+      'cf2:1:A:N:1:9:t',
+      'cf2:1:A:N:1:1:tT',
+      'cf2:1:A:N:-1:J',
+      'cf2:1:A',
+      'cf2:12345678901234567:A:N:0:J',
+      'just text',
+    ]) {
+      expect(parseEnvelope(bytes(text)), text).to.equal(undefined);
+    }
+  });
+});
+
+describe('redis store deadlines (one timer for every call in flight)', () => {
+  afterEach(() => sinon.restore());
+
+  it('arms one timer for many calls, drops settled calls, and expires only late ones', async () => {
+    const setTimeoutSpy = sinon.spy(globalThis, 'setTimeout');
+    const deadlines = new Deadlines();
+    const expired: number[] = [];
+    const start = performance.now();
+    const calls = Array.from({ length: 1000 }, (_, i) => deadlines.add(start + 40, () => expired.push(i)));
+    expect(setTimeoutSpy.callCount).to.equal(1);
+    calls.forEach((call, i) => {
+      if (i !== 500) deadlines.settle(call);
+    });
+    expect(deadlines.size).to.be.at.most(501);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(expired).to.deep.equal([500]);
+    expect(deadlines.size).to.equal(0);
+  });
+
+  it('re-arms earlier for an earlier deadline, and for what is left after a sweep', async () => {
+    const deadlines = new Deadlines();
+    const expired: string[] = [];
+    const start = performance.now();
+    deadlines.add(start + 200, () => expired.push('late'));
+    deadlines.add(start + 20, () => expired.push('early'));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(expired).to.deep.equal(['early']);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(expired).to.deep.equal(['early', 'late']);
+  });
+
+  it('never keeps the process alive by itself', () => {
+    const deadlines = new Deadlines();
+    const spy = sinon.spy(globalThis, 'setTimeout');
+    deadlines.add(performance.now() + 60_000, () => undefined);
+    const timer = spy.returnValues[0] as unknown as NodeJS.Timeout;
+    expect(timer.hasRef()).to.equal(false);
   });
 });

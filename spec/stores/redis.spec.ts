@@ -16,6 +16,8 @@ import {
 } from '../../lib/cache/errors.js';
 import { redisStore, redisStoreWithLoader, type RedisStore } from '../../lib/stores/redis.js';
 import { loadIoredis } from '../../lib/stores/redis/connection.js';
+import { type Envelope, parseEnvelope } from '../../lib/stores/redis/envelope.js';
+import { DROP_STALE, runScript } from '../../lib/stores/redis/scripts.js';
 import type { StoreNotice } from '../../lib/stores/store.js';
 import { randomPrefix, redisSuite } from '../helpers/redis-server.js';
 import { commandStats, deletePrefix, rawRedis, sleep } from '../helpers/redis-tools.js';
@@ -81,7 +83,7 @@ describe('redisStore on a single server', function () {
         const pttl = await raw.pttl(`${prefix}:orders:42`);
         expect(pttl).to.be.within(1300, 1501);
         expect(await raw.type(`${prefix}:orders:42`)).to.equal('string');
-        expect((await raw.getBuffer(`${prefix}:orders:42`))?.toString('utf8').startsWith('cf1:')).to.equal(true);
+        expect((await raw.getBuffer(`${prefix}:orders:42`))?.toString('utf8').startsWith('cf2:')).to.equal(true);
         expect(store.redisKey('orders:42')).to.equal(`${prefix}:orders:42`);
       });
 
@@ -93,11 +95,19 @@ describe('redisStore on a single server', function () {
         expect((await store.get('ns:huge'))?.expiresAt).to.equal(Infinity);
       });
 
-      it('derives expiresAt from the server TTL', async () => {
+      it('answers expiresAt from the envelope (the writer\'s clock), without asking the server for a TTL', async () => {
         const before = Date.now();
         await store.set('ns:a', 'v', { ttlMs: 10_000 });
+        const after = Date.now();
+        const port = redis.server?.port as number;
+        const stats = await commandStats(port);
         const entry = await store.get('ns:a');
-        expect(entry?.expiresAt).to.be.within(before + 9_900, Date.now() + 10_000);
+        const statsAfter = await commandStats(port);
+        expect(entry?.expiresAt).to.be.within(before + 10_000, after + 10_000);
+        expect(Number.isInteger(entry?.expiresAt)).to.equal(true);
+        expect((statsAfter['pttl'] ?? 0) - (stats['pttl'] ?? 0)).to.equal(0);
+        await store.set('ns:f', 'v', { ttlMs: 1000.2 });
+        expect((await store.get('ns:f'))?.expiresAt).to.be.within(Date.now() + 900, Date.now() + 1001);
       });
 
       it('rejects a TTL that is not a number > 0 with InvalidTtlError and writes nothing', async () => {
@@ -154,25 +164,85 @@ describe('redisStore on a single server', function () {
         expect(entry?.value).to.equal(undefined);
       });
 
-      it('answers a hit with one command (one EVALSHA) and getMany with one', async () => {
+      it('answers a hit with one MGET (no script, no GET, no PTTL), getMany with one, deleteMany with one EVALSHA', async () => {
         await store.setMany([
           { key: 'ns:a', value: 1, ttlMs: LONG, tags: ['t1', 't2'] },
           { key: 'ns:b', value: 2, ttlMs: LONG },
           { key: 'other:c', value: 3, ttlMs: LONG },
         ]);
-        await store.get('ns:a'); // the script is loaded (EVAL after the first NOSCRIPT) by now
+        await store.delete('ns:never'); // loads the DELETE script (EVAL after the first NOSCRIPT)
         const port = redis.server?.port as number;
         const before = await commandStats(port);
         expect((await store.get('ns:a'))?.value).to.equal(1);
+        expect((await store.get('ns:b'))?.value).to.equal(2);
         const afterGet = await commandStats(port);
-        expect((afterGet['evalsha'] ?? 0) - (before['evalsha'] ?? 0)).to.equal(1);
-        expect((afterGet['eval'] ?? 0) - (before['eval'] ?? 0)).to.equal(0);
+        const delta = (a: Record<string, number>, b: Record<string, number>, name: string): number => (b[name] ?? 0) - (a[name] ?? 0);
+        expect(delta(before, afterGet, 'mget'), 'tagged and untagged hit: one MGET each').to.equal(2);
+        for (const name of ['evalsha', 'eval', 'get', 'pttl', 'exists']) expect(delta(before, afterGet, name), name).to.equal(0);
         expect((await store.getMany(['ns:a', 'ns:b', 'other:c', 'ns:missing'])).map((e) => e?.value)).to.deep.equal([1, 2, 3, undefined]);
         const afterMany = await commandStats(port);
-        expect((afterMany['evalsha'] ?? 0) - (afterGet['evalsha'] ?? 0)).to.equal(1);
-        await store.deleteMany(['ns:a', 'ns:b']);
+        expect(delta(afterGet, afterMany, 'mget')).to.equal(1);
+        expect(delta(afterGet, afterMany, 'evalsha')).to.equal(0);
+        expect(await store.deleteMany(['ns:a', 'ns:b', 'other:c'])).to.equal(3);
         const afterDelete = await commandStats(port);
-        expect((afterDelete['evalsha'] ?? 0) - (afterMany['evalsha'] ?? 0)).to.equal(1);
+        expect(delta(afterMany, afterDelete, 'evalsha')).to.equal(1);
+        expect(delta(afterMany, afterDelete, 'eval')).to.equal(0);
+        expect(await store.getMany(['ns:a', 'ns:b', 'other:c'])).to.deep.equal([undefined, undefined, undefined]);
+      });
+
+      it('batches the reads of one tick into one MGET, each caller getting its own decoded value', async () => {
+        await store.setMany(Array.from({ length: 100 }, (_, i) => ({ key: `ns:${i}`, value: { i }, ttlMs: LONG })));
+        const port = redis.server?.port as number;
+        const before = await commandStats(port);
+        const [entries, again, many] = await Promise.all([
+          Promise.all(Array.from({ length: 100 }, (_, i) => store.get(`ns:${i}`))),
+          store.get('ns:7'),
+          store.getMany(['ns:7', 'ns:missing', 'ns:99']),
+        ]);
+        const after = await commandStats(port);
+        expect((after['mget'] ?? 0) - (before['mget'] ?? 0)).to.equal(1);
+        expect(entries.map((entry) => (entry?.value as { i: number }).i)).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
+        expect(again?.value).to.deep.equal({ i: 7 });
+        expect(again?.value).to.not.equal(entries[7]?.value); // not one object shared by two callers
+        expect(many.map((entry) => entry?.value)).to.deep.equal([{ i: 7 }, undefined, { i: 99 }]);
+      });
+
+      it('answers a tagged hit in one MGET once its tags are known, in at most two before', async () => {
+        const port = redis.server?.port as number;
+        const mgets = async (read: () => Promise<unknown>): Promise<number> => {
+          const before = await commandStats(port);
+          await read();
+          const after = await commandStats(port);
+          return (after['mget'] ?? 0) - (before['mget'] ?? 0);
+        };
+        // Written by another process: this store has never seen these keys' tags.
+        const writer = redisStore({ url: redis.url, prefix });
+        try {
+          await writer.setMany([
+            { key: 'fixed:1', value: 1, ttlMs: LONG, tags: ['products'] },
+            { key: 'fixed:2', value: 2, ttlMs: LONG, tags: ['products'] },
+            { key: 'per-arg:1', value: 1, ttlMs: LONG, tags: ['sku:1', 'products'] },
+            { key: 'per-arg:2', value: 2, ttlMs: LONG, tags: ['sku:2', 'products'] },
+          ]);
+        } finally {
+          await writer.close();
+        }
+        expect(await mgets(async () => expect((await store.get('fixed:1'))?.value).to.equal(1))).to.equal(2);
+        expect(await mgets(async () => expect((await store.get('fixed:1'))?.value).to.equal(1))).to.equal(1);
+        // same tags across the namespace: the first read of another key is one MGET already
+        expect(await mgets(async () => expect((await store.get('fixed:2'))?.value).to.equal(2))).to.equal(1);
+        expect(await mgets(async () => expect((await store.get('per-arg:1'))?.value).to.equal(1))).to.equal(2);
+        expect(await mgets(async () => expect((await store.get('per-arg:2'))?.value).to.equal(2))).to.equal(2);
+        expect(await mgets(async () => expect((await store.get('per-arg:1'))?.value).to.equal(1))).to.equal(1);
+        expect(await mgets(async () => expect((await store.get('per-arg:2'))?.value).to.equal(2))).to.equal(1);
+        // tags this process wrote are known at once
+        await store.set('mine:1', 'm', { ttlMs: LONG, tags: ['sku:9'] });
+        expect(await mgets(async () => expect((await store.get('mine:1'))?.value).to.equal('m'))).to.equal(1);
+        // whatever the hints, invalidation is checked against the recorded tags
+        await store.invalidateTags(['sku:2']);
+        expect((await store.getMany(['fixed:1', 'per-arg:1', 'per-arg:2'])).map((e) => e?.value)).to.deep.equal([1, 1, undefined]);
+        await store.invalidateTags(['products']);
+        expect((await store.getMany(['fixed:1', 'fixed:2', 'per-arg:1', 'mine:1'])).map((e) => e?.value)).to.deep.equal([undefined, undefined, undefined, 'm']);
       });
 
       it('recovers when the server forgets its scripts (SCRIPT FLUSH, restart)', async () => {
@@ -182,6 +252,74 @@ describe('redisStore on a single server', function () {
         await raw.script('FLUSH');
         await store.set('ns:b', 2, { ttlMs: LONG });
         expect((await store.get('ns:b'))?.value).to.equal(2);
+      });
+    });
+
+    describe('batching and order', () => {
+      it('batches the writes of one tick into one script call', async () => {
+        await store.set('ns:warm', 0, { ttlMs: LONG }); // loads the script
+        const port = redis.server?.port as number;
+        const before = await commandStats(port);
+        await Promise.all([
+          ...Array.from({ length: 50 }, (_, i) => store.set(`ns:${i}`, i, { ttlMs: LONG, tags: [`t${i % 2}`] })),
+          store.setMany([
+            { key: 'other:a', value: 'a', ttlMs: Infinity },
+            { key: 'other:b', value: 'b', ttlMs: 1000 },
+          ]),
+        ]);
+        const after = await commandStats(port);
+        expect((after['evalsha'] ?? 0) - (before['evalsha'] ?? 0)).to.equal(1);
+        expect((await store.getMany(['ns:0', 'ns:49', 'other:a', 'other:b'])).map((e) => e?.value)).to.deep.equal([0, 49, 'a', 'b']);
+        expect(await raw.pttl(`${prefix}:other:a`)).to.equal(-1);
+        expect(await raw.pttl(`${prefix}:other:b`)).to.be.within(1, 1000);
+      });
+
+      it('keeps the order of operations issued in one tick', async () => {
+        // a read issued after a write sees it
+        void store.set('ns:a', 'written', { ttlMs: LONG });
+        expect((await store.get('ns:a'))?.value).to.equal('written');
+        // a delete issued after a write removes it
+        const written = store.set('ns:b', 'doomed', { ttlMs: LONG });
+        expect(await store.delete('ns:b')).to.equal(true);
+        await written;
+        expect(await store.get('ns:b')).to.equal(undefined);
+        // an invalidation issued after a write invalidates it
+        const tagged = store.set('ns:c', 'doomed', { ttlMs: LONG, tags: ['t'] });
+        await store.invalidateTags(['t']);
+        await tagged;
+        expect(await store.get('ns:c')).to.equal(undefined);
+        // a write issued after an invalidation survives it
+        const cleared = store.clear();
+        await store.set('ns:d', 'kept', { ttlMs: LONG });
+        await cleared;
+        expect((await store.get('ns:d'))?.value).to.equal('kept');
+      });
+
+      it('sends the operations already issued when closed', async () => {
+        const closing = redisStore({ url: redis.url, prefix });
+        await closing.health(); // connected
+        const write = closing.set('ns:last', 'sent', { ttlMs: LONG });
+        const read = closing.get('ns:missing');
+        await closing.close();
+        await write;
+        expect(await read).to.equal(undefined);
+        expect((await store.get('ns:last'))?.value).to.equal('sent');
+      });
+
+      it('rejects every caller of a batch with its own operation\'s error when Redis fails', async () => {
+        const failing = redisStore({ url: redis.url, prefix, commandTimeoutMs: 100 });
+        try {
+          await failing.set('ns:a', 1, { ttlMs: LONG });
+          await raw.call('CLIENT', 'PAUSE', '400', 'ALL');
+          const outcomes = await Promise.allSettled([failing.get('ns:a'), failing.getMany(['ns:a', 'ns:b']), failing.set('ns:c', 1, { ttlMs: LONG })]);
+          const messages = outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as Error).message : 'fulfilled'));
+          expect(messages[0]).to.match(/: get timed out after 100 ms/);
+          expect(messages[1]).to.match(/: getMany timed out after 100 ms/);
+          expect(messages[2]).to.match(/: set timed out after 100 ms/);
+          await sleep(400);
+        } finally {
+          await failing.close();
+        }
       });
     });
 
@@ -201,11 +339,26 @@ describe('redisStore on a single server', function () {
         expect((await store.getMany(['big:0', 'big:499'])).every((entry) => entry === undefined)).to.equal(true);
       });
 
-      it('deletes a stale entry when it is read, reclaiming its memory', async () => {
+      it('deletes a stale entry when it is read (in the background), reclaiming its memory', async () => {
         await store.set('ns:a', 1, { ttlMs: Infinity, tags: ['t'] });
         await store.invalidateTags(['t']);
         expect(await raw.exists(`${prefix}:ns:a`)).to.equal(1);
         expect(await store.get('ns:a')).to.equal(undefined);
+        for (let i = 0; i < 100 && (await raw.exists(`${prefix}:ns:a`)) === 1; i++) await sleep(10);
+        expect(await raw.exists(`${prefix}:ns:a`)).to.equal(0);
+      });
+
+      it('never drops a fresh entry written after a read found the key stale', async () => {
+        await store.set('ns:a', 'old', { ttlMs: LONG, tags: ['t'] });
+        const old = parseEnvelope((await raw.getBuffer(`${prefix}:ns:a`)) as Buffer);
+        await store.invalidateTags(['t']);
+        await store.set('ns:a', 'fresh', { ttlMs: LONG, tags: ['t'] });
+        // the background drop of the stale 'old' arrives only now
+        expect(await runScript(raw, DROP_STALE, [`${prefix}:ns:a`], [(old as Envelope).header()], false)).to.equal(0);
+        expect((await store.get('ns:a'))?.value).to.equal('fresh');
+        await store.invalidateTags(['t']);
+        const stale = parseEnvelope((await raw.getBuffer(`${prefix}:ns:a`)) as Buffer) as Envelope;
+        expect(await runScript(raw, DROP_STALE, [`${prefix}:ns:a`], [stale.header()], false)).to.equal(1);
         expect(await raw.exists(`${prefix}:ns:a`)).to.equal(0);
       });
 
@@ -266,13 +419,25 @@ describe('redisStore on a single server', function () {
         await raw.set(`${prefix}:ns:text`, 'just text from another program');
         await raw.hset(`${prefix}:ns:hash`, 'field', 'value');
         await raw.set(`${prefix}:ns:fake`, 'cf1:not:really');
-        const entries = await store.getMany(['ns:text', 'ns:hash', 'ns:fake']);
-        expect(entries).to.deep.equal([undefined, undefined, undefined]);
+        await raw.set(`${prefix}:ns:cut`, 'cf2:123:abc:def:2:1:t');
+        const entries = await store.getMany(['ns:text', 'ns:hash', 'ns:fake', 'ns:cut']);
+        expect(entries).to.deep.equal([undefined, undefined, undefined, undefined]);
         expect(notices.map((n) => [n.type, n.key])).to.deep.equal([
           ['decode-error', 'ns:text'],
-          ['decode-error', 'ns:hash'],
           ['decode-error', 'ns:fake'],
+          ['decode-error', 'ns:cut'],
         ]);
+        // A key of another type reads as absent (MGET answers nil for it); the write that
+        // replaces it reports it.
+        await store.set('ns:hash', 'mine', { ttlMs: LONG });
+        expect(notices.map((n) => [n.type, n.key])).to.have.deep.members([
+          ['decode-error', 'ns:text'],
+          ['decode-error', 'ns:fake'],
+          ['decode-error', 'ns:cut'],
+          ['decode-error', 'ns:hash'],
+        ]);
+        expect(notices[3]?.error).to.be.instanceOf(DecodeError);
+        expect((await store.get('ns:hash'))?.value).to.equal('mine');
       });
 
       it('treats a valid envelope with an undecodable payload (old format) as a miss with a notice', async () => {

@@ -9,12 +9,18 @@
  *   queue is only used while a connection is being established (first operation, reconnect).
  * - `maxRetriesPerRequest: 0`: when a connection drops, the commands waiting on it are rejected at
  *   once instead of being re-sent after a reconnect; `autoResendUnfulfilledCommands: false` too.
- * - `commandTimeout` = the store's timeout, plus the store's own timer around the whole operation
- *   (connecting included): an operation never waits longer than `commandTimeoutMs`.
+ * - the store's own deadline around each call, connecting included: an operation never waits
+ *   longer than `commandTimeoutMs`. Deadlines share ONE timer per connection ({@link Deadlines}),
+ *   so a call costs no `setTimeout`; and the store batches the reads (and the writes) of one tick
+ *   into one call per shard. A standalone client the store creates gets no ioredis
+ *   `commandTimeout` (it would arm a timer per command for a bound the store already keeps); a
+ *   Cluster client keeps it on its node connections.
  * - `connectTimeout` bounds a connect attempt; `retryStrategy` reconnects forever with a backoff
  *   capped at `maxReconnectDelayMs`, so caching resumes by itself when Redis comes back.
  * - an 'error' listener is always attached: never an "Unhandled error event".
- * - `enableAutoPipelining` (standalone): commands issued in the same tick share one write.
+ * - no `enableAutoPipelining`: the store already sends one command per shard per tick for its
+ *   reads and writes, and ioredis' automatic pipeline would delay each of them by an event-loop
+ *   turn (`setImmediate`). Commands go out in the order the store issues them.
  */
 import { isIP } from 'node:net';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
@@ -82,9 +88,8 @@ export function standaloneClientOptions(url: ParsedRedisUrl, resolved: ResolvedR
     enableOfflineQueue: true,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    commandTimeout: resolved.commandTimeoutMs,
     connectTimeout: resolved.connectTimeoutMs,
-    enableAutoPipelining: true,
+    enableAutoPipelining: false,
     connectionName: 'cacheflight',
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times - 1, 10), resolved.maxReconnectDelayMs),
   };
@@ -123,6 +128,90 @@ export function clusterClientOptions(nodes: readonly ParsedRedisUrl[], resolved:
 /** Client states in which Redis is known to be unreachable: fail fast instead of queueing. */
 const DOWN_STATES = new Set(['reconnecting', 'close', 'disconnecting']);
 
+/** Raw rejection of {@link RedisConnection.execute}: the store was closed. */
+const CLOSED: unique symbol = Symbol('closed');
+/** Raw rejection of {@link RedisConnection.execute}: the deadline passed. */
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/** Raw rejection of {@link RedisConnection.execute}: Redis is known to be unreachable. */
+class Unavailable {
+  constructor(readonly why: string) {}
+}
+
+/** One call waiting on {@link Deadlines}. */
+interface PendingCall {
+  readonly deadline: number;
+  readonly expire: (reason: typeof TIMED_OUT) => void;
+  done: boolean;
+}
+
+/**
+ * The deadlines of the calls in flight, watched by ONE timer (instead of a `setTimeout` and a
+ * `clearTimeout` per call). The timer is armed for the earliest deadline when there is none; when
+ * it fires it expires every call past its deadline, drops the settled ones and re-arms for the
+ * earliest left. Settled calls are dropped at once when they are at either end of the list (the
+ * usual case: calls settle in the order they were sent). The timer is `unref`ed: a pending call
+ * is always tied to a socket or a connect attempt that keeps the process alive.
+ */
+export class Deadlines {
+  #calls: PendingCall[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #armedFor = Infinity;
+  readonly #fire = (): void => this.#sweep();
+
+  /** Watch a call; `expire` runs (with the timed-out marker) if it is still pending at `deadline`. */
+  add(deadline: number, expire: (reason: typeof TIMED_OUT) => void): PendingCall {
+    const call: PendingCall = { deadline, expire, done: false };
+    this.#calls.push(call);
+    if (deadline < this.#armedFor) this.#arm(deadline);
+    return call;
+  }
+
+  /** The call answered (or failed) before its deadline. */
+  settle(call: PendingCall): void {
+    call.done = true;
+    const calls = this.#calls;
+    while (calls.length > 0 && (calls[calls.length - 1] as PendingCall).done) calls.pop();
+    if (calls.length > 0 && (calls[0] as PendingCall).done) {
+      let first = 1;
+      while (first < calls.length && (calls[first] as PendingCall).done) first++;
+      if (first >= 64 || first * 2 >= calls.length) calls.splice(0, first);
+    }
+  }
+
+  /** Number of calls watched (settled ones not dropped yet included); for tests. */
+  get size(): number {
+    return this.#calls.length;
+  }
+
+  #arm(deadline: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#armedFor = deadline;
+    this.#timer = setTimeout(this.#fire, Math.max(0, Math.ceil(deadline - performance.now())));
+    this.#timer.unref();
+  }
+
+  #sweep(): void {
+    this.#timer = undefined;
+    this.#armedFor = Infinity;
+    const now = performance.now();
+    const left: PendingCall[] = [];
+    let next = Infinity;
+    for (const call of this.#calls) {
+      if (call.done) continue;
+      if (call.deadline <= now) {
+        call.done = true;
+        call.expire(TIMED_OUT);
+      } else {
+        left.push(call);
+        if (call.deadline < next) next = call.deadline;
+      }
+    }
+    this.#calls = left;
+    if (next !== Infinity) this.#arm(next);
+  }
+}
+
 /** Owns (or borrows) one ioredis client and runs operations under the store's timeout. */
 export class RedisConnection {
   /** `true` for a Cluster client. */
@@ -133,6 +222,7 @@ export class RedisConnection {
   #client: Redis | Cluster | undefined;
   #clientPromise: Promise<Redis | Cluster> | undefined;
   #closed = false;
+  readonly #deadlines = new Deadlines();
   #closing: Promise<void> | undefined;
   #lastError: string | undefined;
   readonly #onError = (error: Error): void => {
@@ -197,28 +287,83 @@ export class RedisConnection {
    *   TimeoutError past the bound; BackendError for anything Redis or the client reports
    */
   async run<T>(operation: string, fn: (client: Redis | Cluster) => Promise<T>): Promise<T> {
-    if (this.#closed) throw this.#closedError(operation);
-    const client = this.#client ?? (await (this.#clientPromise as Promise<Redis | Cluster>));
-    if (this.#closed) throw this.#closedError(operation);
+    try {
+      return await this.execute(fn, performance.now() + this.#options.commandTimeoutMs);
+    } catch (error) {
+      throw this.failure(operation, error);
+    }
+  }
+
+  /**
+   * Run `fn` with the client, rejecting at `deadline` (a `performance.now()` time). Rejects with
+   * raw errors: turn them into typed ones with {@link failure}. One call, one timer, however many
+   * Store operations `fn` serves (the store batches the reads of one tick into one call).
+   */
+  execute<T>(fn: (client: Redis | Cluster) => Promise<T>, deadline: number): Promise<T> {
+    const client = this.#client;
+    if (client === undefined || this.#closed) return this.#executeLater(fn, deadline);
+    const unavailable = this.#unavailable(client);
+    if (unavailable !== undefined) return Promise.reject(unavailable);
+    return new Promise<T>((resolve, reject) => {
+      let work: Promise<T>;
+      try {
+        work = fn(client);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const deadlines = this.#deadlines;
+      const pending = deadlines.add(deadline, reject);
+      work.then(
+        (value) => {
+          deadlines.settle(pending);
+          resolve(value);
+        },
+        (error: unknown) => {
+          deadlines.settle(pending);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** {@link execute} before the client exists (ioredis still loading) or after close. */
+  async #executeLater<T>(fn: (client: Redis | Cluster) => Promise<T>, deadline: number): Promise<T> {
+    if (this.#closed) throw CLOSED;
+    await (this.#clientPromise as Promise<Redis | Cluster>);
+    return this.execute(fn, deadline);
+  }
+
+  /** Why the client cannot take commands now (closed, or Redis known down), if it cannot. */
+  #unavailable(client: Redis | Cluster): Unavailable | undefined {
     const status = client.status;
     if (status === 'end' || DOWN_STATES.has(status)) {
+      return new Unavailable(`not connected to Redis (${status === 'end' ? 'the client was closed' : status})`);
+    }
+    return undefined;
+  }
+
+  /**
+   * The client when it can take a command right now (for fire-and-forget housekeeping), else
+   * `undefined`.
+   */
+  readyClient(): Redis | Cluster | undefined {
+    const client = this.#client;
+    return client !== undefined && !this.#closed && client.status === 'ready' ? client : undefined;
+  }
+
+  /**
+   * The typed, password-free error of a failed operation: `CacheClosedError`, `TimeoutError`,
+   * `BackendError` (CacheflightErrors pass through).
+   */
+  failure(operation: string, error: unknown): Error {
+    if (error === CLOSED) return this.#closedError(operation);
+    if (error === TIMED_OUT) return this.#timeout(operation);
+    if (error instanceof Unavailable) {
       const why = this.#lastError ? `; last error: ${this.#lastError}` : '';
-      throw new BackendError(
-        `redis store "${this.#options.name}": ${operation} failed: not connected to Redis (${status === 'end' ? 'the client was closed' : status})${why}.`,
-      );
+      return new BackendError(`redis store "${this.#options.name}": ${operation} failed: ${error.why}${why}.`);
     }
-    const ms = this.#options.commandTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await new Promise<T>((resolve, reject) => {
-        timer = setTimeout(() => reject(this.#timeout(operation)), ms);
-        fn(client).then(resolve, reject);
-      });
-    } catch (error) {
-      throw this.#map(operation, error);
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.#map(operation, error);
   }
 
   #timeout(operation: string): TimeoutError {

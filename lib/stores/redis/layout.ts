@@ -8,8 +8,8 @@
  *   tag gen          `prefix#tag:<tag>`
  *
  * Cluster: N shards; shard k's base is `prefix{<hashtag k>}`, so every key of a shard (entries and
- * its own copies of the generation keys) lives in one hash slot, and a Lua script can check an
- * entry against its generations atomically. The hash tags are chosen so the N slots are evenly
+ * its own copies of the generation keys) lives in one hash slot: one MGET reads an entry and its
+ * generation keys atomically, and one script writes an entry against them. The hash tags are chosen so the N slots are evenly
  * spaced over 0..16383 (masters own contiguous slot ranges, so entries spread evenly over them).
  * An entry's shard is a hash of its whole Store key: one namespace spreads over every shard.
  *
@@ -30,7 +30,7 @@ export interface Shard {
   readonly base: string;
   /** The prefix generation key of this shard. */
   readonly allKey: string;
-  /** Prefix of this shard's tag generation keys (`base#tag:`); the Lua script appends tag names. */
+  /** Prefix of this shard's tag generation keys (`base#tag:`); the DELETE script appends tag names. */
   readonly tagKeyPrefix: string;
 }
 

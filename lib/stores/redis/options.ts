@@ -29,7 +29,9 @@ export interface RedisStoreOptions {
    * false` or a small `maxRetriesPerRequest` if you want commands not to wait in ioredis' own
    * queue during an outage (the store's own timeout bounds every operation either way). For a
    * Cluster, leave `enableAutoPipelining` off: ioredis then follows MOVED/ASK redirections
-   * instead of handing them to the store as errors.
+   * instead of handing them to the store as errors. Hits are plain `MGET`s: a client that sends
+   * reads to replicas (Cluster `scaleReads`, a Sentinel replica) sees an invalidation only once
+   * the replica has it (writes and invalidations always go to the master).
    */
   readonly client?: Redis | Cluster | undefined;
   /** Quit a `client` you gave on `close()`. Default `false`. */

@@ -1,18 +1,20 @@
 /**
- * The Lua scripts of the Redis store. Every script touches the keys of ONE shard (one hash slot
- * on a Cluster), so it runs atomically on one node, and each Store operation is one script call
- * per shard involved: a hit is one round trip.
+ * The Lua scripts of the Redis store. A hit needs none (it is one MGET, checked on the client:
+ * see `store.ts`); scripts do what must be atomic: writing an entry against the current
+ * generation tokens, deleting and counting live entries, and dropping an entry found stale only
+ * if it still is. Every script touches the keys of ONE shard (one hash slot on a Cluster), so it
+ * runs atomically on one node.
  *
- * Stored value (the "envelope"), written by WRITE:
+ * The stored value (the "envelope", see `envelope.ts`):
  *
- *     cf1:<prefix token>:<namespace token>:<n>:{<byte length>:<tag><tag token>:}*n<payload>
+ *     cf2:<expiresAt>:<prefix token>:<namespace token>:<n>:{<byte length>:<tag><tag token>:}*n<payload>
  *
  * A token is the value of a generation key when the entry was written (WRITE creates a missing
- * generation key with a fresh token). READ answers an entry only when every recorded token still
+ * generation key with a fresh token). An entry is current only while every recorded token still
  * equals its generation key's value; deleting a generation key (invalidation) or losing it
- * (eviction, expiry) makes every entry written under it stale, because a new token is never equal
- * to an old one. Generation keys get a TTL at least as long as the entries that depend on them
- * (none for entries without expiry), so they do not pile up.
+ * (eviction, expiry) makes every entry written under it stale for good, because a new token is
+ * never equal to an old one. Generation keys get a TTL at least as long as the entries that
+ * depend on them (none for entries without expiry), so they do not pile up.
  */
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
@@ -27,7 +29,7 @@ function script(source: string): LuaScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-/** Parses an envelope; shared by READ. `tok(k)` is the (memoized) value of generation key k. */
+/** Parses an envelope; used by DELETE. `tok(k)` is the (memoized) value of generation key k. */
 const CHECK = `
 local cache = {}
 local function tok(k)
@@ -37,9 +39,12 @@ local function tok(k)
 end
 -- 1-based offset of the payload when the envelope is current, 0 when stale, -1 when not an envelope
 local function check(v, allTok, nsKey, tagPrefix)
-  if string.sub(v, 1, 4) ~= 'cf1:' then return -1 end
+  if string.sub(v, 1, 4) ~= 'cf2:' then return -1 end
   local p = 5
   local e = string.find(v, ':', p, true)
+  if not e then return -1 end
+  p = e + 1
+  e = string.find(v, ':', p, true)
   if not e then return -1 end
   local stale = string.sub(v, p, e - 1) ~= allTok
   p = e + 1
@@ -70,50 +75,47 @@ end
 `;
 
 /**
- * READ: KEYS = [prefix gen, entry1, ns gen1, entry2, ns gen2, ...];
- * ARGV = [tag key prefix, mode]. Stale entries found are deleted (memory is reclaimed on read).
- *
- * mode 'get' answers, per entry, 4 items: status (0 miss, 1 hit, 2 not an envelope or not a
- * string), PTTL, payload offset (1-based), and the raw value on a hit ('' otherwise).
- * mode 'del' deletes every entry and answers how many were current (live) ones.
+ * DELETE: KEYS = [prefix gen, entry1, ns gen1, entry2, ns gen2, ...]; ARGV = [tag key prefix].
+ * Deletes every entry (whatever it holds) and answers how many were current (live) ones.
  */
-export const READ = script(`${CHECK}
+export const DELETE = script(`${CHECK}
 local allTok = tok(KEYS[1])
 local tagPrefix = ARGV[1]
-local del = ARGV[2] == 'del'
-local out = {}
 local removed = 0
 for i = 2, #KEYS, 2 do
   local key = KEYS[i]
   local v = redis.pcall('GET', key)
-  if type(v) == 'table' then
-    -- another program's key of another type (WRONGTYPE)
-    if del then redis.call('DEL', key) else out[#out + 1] = 2; out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = '' end
-  elseif not v then
-    if not del then out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = '' end
-  else
-    local offset = check(v, allTok, KEYS[i + 1], tagPrefix)
-    if del then
-      redis.call('DEL', key)
-      if offset > 0 then removed = removed + 1 end
-    elseif offset > 0 then
-      out[#out + 1] = 1; out[#out + 1] = redis.call('PTTL', key); out[#out + 1] = offset; out[#out + 1] = v
-    elseif offset == 0 then
-      redis.call('DEL', key)
-      out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = ''
-    else
-      out[#out + 1] = 2; out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = ''
-    end
+  if type(v) == 'string' and check(v, allTok, KEYS[i + 1], tagPrefix) > 0 then removed = removed + 1 end
+  if v then redis.call('DEL', key) end
+end
+return removed
+`);
+
+/**
+ * DROP_STALE: KEYS = entries found stale by a read; ARGV = their envelopes' headers (everything
+ * before the payload). Deletes an entry only if it still starts with that header: its recorded
+ * tokens are the stale ones, and a stale token never becomes current again, so an entry written
+ * since (with current tokens) is never dropped. Answers how many were deleted.
+ */
+export const DROP_STALE = script(`
+local dropped = 0
+for i = 1, #KEYS do
+  local head = ARGV[i]
+  local v = redis.pcall('GETRANGE', KEYS[i], 0, string.len(head) - 1)
+  if v == head then
+    redis.call('DEL', KEYS[i])
+    dropped = dropped + 1
   end
 end
-if del then return removed end
-return out
+return dropped
 `);
 
 /**
  * WRITE: KEYS = [prefix gen, then per write: entry, ns gen, tag gen...];
- * ARGV = [candidate token, then per write: PX ('' = no expiry), tag count n, n tag names, payload].
- * Each entry is written with one `SET key envelope [PX ms]`.
+ * ARGV = [candidate token, then per write: PX ('' = no expiry), expiresAt ('' = none), tag count
+ * n, n tag names, payload]. Each entry is written with one \`SET key envelope [PX ms]\`.
+ * Answers, per write, 1 when the key held a value of another type (another program's hash, list...,
+ * which a read sees as absent) and 0 otherwise.
  */
 export const WRITE = script(`
 local cand = ARGV[1]
@@ -132,29 +134,30 @@ local function ensure(k, px, pxs)
   return t
 end
 local ki, ai = 2, 2
-local written = 0
+local foreign = {}
 while ai <= #ARGV do
   local pxs = ARGV[ai]
   local px = nil
   if pxs ~= '' then px = tonumber(pxs) end
-  local n = tonumber(ARGV[ai + 1])
+  local n = tonumber(ARGV[ai + 2])
   local entry = KEYS[ki]
-  local parts = { 'cf1:', ensure(KEYS[1], px, pxs), ':', ensure(KEYS[ki + 1], px, pxs), ':', tostring(n), ':' }
+  local parts = { 'cf2:', ARGV[ai + 1], ':', ensure(KEYS[1], px, pxs), ':', ensure(KEYS[ki + 1], px, pxs), ':', tostring(n), ':' }
   for i = 1, n do
-    local tag = ARGV[ai + 1 + i]
+    local tag = ARGV[ai + 2 + i]
     parts[#parts + 1] = tostring(string.len(tag)) .. ':' .. tag .. ensure(KEYS[ki + 1 + i], px, pxs) .. ':'
   end
-  parts[#parts + 1] = ARGV[ai + 2 + n]
+  parts[#parts + 1] = ARGV[ai + 3 + n]
+  local kind = redis.call('TYPE', entry)['ok']
+  if kind == 'none' or kind == 'string' then foreign[#foreign + 1] = 0 else foreign[#foreign + 1] = 1 end
   if px then
     redis.call('SET', entry, table.concat(parts), 'PX', pxs)
   else
     redis.call('SET', entry, table.concat(parts))
   end
-  written = written + 1
   ki = ki + 2 + n
-  ai = ai + 3 + n
+  ai = ai + 4 + n
 end
-return written
+return foreign
 `);
 
 type Arg = string | Buffer | number;

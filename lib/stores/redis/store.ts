@@ -1,14 +1,18 @@
 /**
  * The Redis {@link Store}: entries under `prefix:namespace:key`, written with one atomic
- * `SET ... PX`, checked against generation keys by a Lua script so that a hit is one round trip
- * and namespace/tag/prefix invalidation is one `DEL` per shard (see `../redis.ts`).
+ * `SET ... PX` (a Lua script records the current generation tokens in the envelope), read with
+ * one `MGET` of the entry and its generation keys, checked on the client (`reader.ts`), so that a
+ * hit is one plain round trip and namespace/tag/prefix invalidation is one `DEL` per shard (see
+ * `../redis.ts`).
  */
-import { DecodeError, InvalidTtlError, BackendError } from '../../cache/errors.js';
-import type { Store, StoredEntry, StoreHealth, StoreNotice, StoreSetOptions, StoreWrite } from '../store.js';
+import { InvalidTtlError, BackendError } from '../../cache/errors.js';
+import { namespaceOf, type Store, type StoredEntry, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
 import { type IoredisModule, RedisConnection } from './connection.js';
 import { KeyLayout, type Shard, TokenSource } from './layout.js';
 import type { ResolvedRedisStoreOptions } from './options.js';
-import { READ, WRITE, runScript } from './scripts.js';
+import { RedisReader } from './reader.js';
+import { DELETE, runScript } from './scripts.js';
+import { type EncodedWrite, RedisWriter } from './writer.js';
 
 /**
  * Largest PX written. Longer TTLs (and Infinity) are stored without expiry: 2^46 ms is over 2,000
@@ -36,6 +40,14 @@ export class RedisStore implements Store {
   readonly #connection: RedisConnection;
   readonly #tokens = new TokenSource();
   readonly #listeners: Array<(notice: StoreNotice) => void> = [];
+  readonly #reader: RedisReader;
+  readonly #writer: RedisWriter;
+  #flushScheduled = false;
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    this.#writer.send(); // writes first: a read issued after a write sees it
+    this.#reader.send();
+  };
 
   /**
    * @param options - validated options
@@ -47,6 +59,14 @@ export class RedisStore implements Store {
     this.prefix = options.prefix;
     this.#connection = new RedisConnection(options, loader);
     this.layout = new KeyLayout(options.prefix, this.#connection.isCluster ? options.clusterShards : 1, this.#connection.isCluster);
+    const notify = (notice: StoreNotice): void => this.#notify(notice);
+    const schedule = (): void => {
+      if (this.#flushScheduled) return;
+      this.#flushScheduled = true;
+      process.nextTick(this.#flush);
+    };
+    this.#reader = new RedisReader(this.layout, this.#connection, options.serializer, options.commandTimeoutMs, this.name, notify, schedule);
+    this.#writer = new RedisWriter(this.layout, this.#connection, this.#tokens, options.commandTimeoutMs, this.name, notify, schedule);
   }
 
   /** `true` when the store talks to a Redis Cluster. */
@@ -73,99 +93,38 @@ export class RedisStore implements Store {
     }
   }
 
-  async get(key: string): Promise<StoredEntry | undefined> {
-    const [entry] = await this.#read('get', [key]);
-    return entry;
+  /** One MGET (batched with the other reads of the tick), checked on the client. */
+  get(key: string): Promise<StoredEntry | undefined> {
+    return this.#reader.get(key);
   }
 
   getMany(keys: readonly string[]): Promise<Array<StoredEntry | undefined>> {
-    return this.#read('getMany', keys);
+    return this.#reader.getMany(keys);
   }
 
-  /** Keys of one READ call: the shard's prefix generation, then (entry, namespace generation) pairs. */
-  #readKeys(shard: Shard, keys: readonly string[]): string[] {
-    const out = [shard.allKey];
-    for (const key of keys) out.push(this.layout.entryKey(shard, key), this.layout.namespaceKeyOf(shard, key));
-    return out;
-  }
-
-  async #read(operation: string, keys: readonly string[]): Promise<Array<StoredEntry | undefined>> {
-    if (keys.length === 0) return [];
-    const groups = this.layout.group(keys, (key) => key);
-    const replies = await this.#connection.run(operation, (client) =>
-      Promise.all(
-        groups.map((group) =>
-          runScript(client, READ, this.#readKeys(group.shard, group.items), [group.shard.tagKeyPrefix, 'get'], true),
-        ),
-      ),
-    );
-    const now = Date.now();
-    const out = new Array<StoredEntry | undefined>(keys.length).fill(undefined);
-    groups.forEach((group, g) => {
-      const reply = replies[g] as unknown[];
-      group.positions.forEach((position, i) => {
-        out[position] = this.#entryOf(group.items[i] as string, reply, i * 4, now);
-      });
-    });
-    return out;
-  }
-
-  /** Decode one READ answer (status, pttl, offset, raw value) into an entry, or a miss. */
-  #entryOf(key: string, reply: unknown[], at: number, now: number): StoredEntry | undefined {
-    const status = Number(reply[at]);
-    if (status === 0) return undefined;
-    if (status !== 1) {
-      this.#decodeFailed(key, new Error('the stored value is not a cacheflight entry (garbage, another program\'s value or an old format)'));
-      return undefined;
-    }
-    const pttl = Number(reply[at + 1]);
-    const offset = Number(reply[at + 2]);
-    const raw = reply[at + 3] as Buffer;
-    let value: unknown;
-    try {
-      value = this.#options.serializer.decode(raw.subarray(offset - 1));
-    } catch (error) {
-      this.#decodeFailed(key, error);
-      return undefined;
-    }
-    return { value, expiresAt: pttl >= 0 ? now + pttl : Infinity };
-  }
-
-  #decodeFailed(key: string, cause: unknown): void {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    this.#notify({
-      type: 'decode-error',
-      key,
-      error: new DecodeError(`redis store "${this.name}": the payload at "${key}" could not be decoded (${why}); treated as a miss.`, cause),
-    });
-  }
-
+  /** Batched with the other writes of the tick: one WRITE script call per shard. */
   set(key: string, value: unknown, options: StoreSetOptions): Promise<void> {
-    return this.setMany([{ key, value, ttlMs: options.ttlMs, tags: options.tags }]);
+    return this.#write('set', [{ key, value, ttlMs: options.ttlMs, tags: options.tags }]);
   }
 
-  async setMany(writes: readonly StoreWrite[]): Promise<void> {
-    if (writes.length === 0) return;
-    const encoded = writes.map((write) => this.#encode(write));
-    const groups = this.layout.group(encoded, (write) => write.key);
-    const token = this.#tokens.next();
-    await this.#connection.run(writes.length === 1 ? 'set' : 'setMany', (client) =>
-      Promise.all(
-        groups.map((group) => {
-          const keys = [group.shard.allKey];
-          const args: Array<string | Buffer> = [token];
-          for (const write of group.items) {
-            keys.push(this.layout.entryKey(group.shard, write.key), this.layout.namespaceKeyOf(group.shard, write.key));
-            for (const tag of write.tags) keys.push(this.layout.tagKey(group.shard, tag));
-            args.push(write.px === undefined ? '' : String(write.px), String(write.tags.length), ...write.tags, write.payload);
-          }
-          return runScript(client, WRITE, keys, args, false);
-        }),
-      ),
-    );
+  setMany(writes: readonly StoreWrite[]): Promise<void> {
+    if (writes.length === 0) return Promise.resolve();
+    return this.#write('setMany', writes);
   }
 
-  #encode(write: StoreWrite): { key: string; px: number | undefined; tags: readonly string[]; payload: string | Buffer } {
+  #write(operation: 'set' | 'setMany', writes: readonly StoreWrite[]): Promise<void> {
+    let encoded: EncodedWrite[];
+    try {
+      const now = Date.now();
+      encoded = writes.map((write) => this.#encode(write, now));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    for (const write of encoded) this.#reader.hints.learn(write.key, namespaceOf(write.key), write.tags);
+    return this.#writer.write(operation, encoded);
+  }
+
+  #encode(write: StoreWrite, now: number): EncodedWrite {
     const { key, ttlMs } = write;
     if (typeof ttlMs !== 'number' || !(ttlMs > 0)) {
       throw new InvalidTtlError(
@@ -181,7 +140,8 @@ export class RedisStore implements Store {
         error,
       );
     }
-    return { key, px: pxOf(ttlMs), tags: write.tags ?? [], payload };
+    const px = pxOf(ttlMs);
+    return { key, px, expiresAt: px === undefined ? Infinity : now + px, tags: write.tags ?? [], payload };
   }
 
   async delete(key: string): Promise<boolean> {
@@ -192,13 +152,21 @@ export class RedisStore implements Store {
     return this.#delete('deleteMany', keys);
   }
 
+  /** Keys of one DELETE call: the shard's prefix generation, then (entry, namespace generation) pairs. */
+  #deleteKeys(shard: Shard, keys: readonly string[]): string[] {
+    const out = [shard.allKey];
+    for (const key of keys) out.push(this.layout.entryKey(shard, key), this.layout.namespaceKeyOf(shard, key));
+    return out;
+  }
+
   async #delete(operation: string, keys: readonly string[]): Promise<number> {
     const unique = [...new Set(keys)];
     if (unique.length === 0) return 0;
     const groups = this.layout.group(unique, (key) => key);
+    this.#writer.send(); // a pending write of one of these keys lands first
     const counts = await this.#connection.run(operation, (client) =>
       Promise.all(
-        groups.map((group) => runScript(client, READ, this.#readKeys(group.shard, group.items), [group.shard.tagKeyPrefix, 'del'], false)),
+        groups.map((group) => runScript(client, DELETE, this.#deleteKeys(group.shard, group.items), [group.shard.tagKeyPrefix], false)),
       ),
     );
     return counts.reduce<number>((sum, count) => sum + Number(count), 0);
@@ -206,6 +174,7 @@ export class RedisStore implements Store {
 
   /** Delete one generation key per shard (one DEL per shard, all sent at once). */
   async #dropGenerations(operation: string, keysOf: (shard: Shard) => string[]): Promise<void> {
+    this.#writer.send(); // pending writes land first, then their invalidation
     await this.#connection.run(operation, (client) =>
       Promise.all(
         this.layout.shards.map((shard) => {
@@ -253,7 +222,9 @@ export class RedisStore implements Store {
     return details;
   }
 
+  /** Sends the operations already issued, then closes. */
   close(): Promise<void> {
+    if (this.#flushScheduled) this.#flush();
     return this.#connection.close();
   }
 }
