@@ -235,6 +235,7 @@ export class Cache {
       const flight = this.flights.get(key);
       if (flight !== undefined) {
         this.counters.joined++;
+        flight.joiners++;
         return this.immutability === 'none' ? flight.promise : flight.promise.then(() => this.reveal(flight.shared));
       }
     }
@@ -298,7 +299,9 @@ export class Cache {
         if (entry !== undefined) {
           this.countRead(key, entry);
           this.endFlight(key, flight);
-          // Callers joined on this read share one decoded value: protect it like a loaded one.
+          // A decoded value read for one caller is its own; callers joined on the read share it,
+          // so then it is protected like a loaded one. (No one can join after endFlight.)
+          if (!this.store.sharesReferences && flight.joiners === 0) return entry.value;
           flight.shared = this.store.sharesReferences ? entry.value : protectForStore(entry.value, this.immutability);
           return this.reveal(flight.shared);
         }

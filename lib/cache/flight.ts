@@ -8,6 +8,8 @@ export class Flight {
   promise!: Promise<unknown>;
   /** Once settled: the protected form of the value that every caller's own view comes from. */
   shared: unknown;
+  /** Callers that joined this flight instead of starting their own. */
+  joiners = 0;
   /** Set when the key was evicted, overwritten or invalidated after this load started. */
   superseded = false;
 

@@ -531,6 +531,25 @@ export function describeDecoratorSemantics(label: string, makeCache: () => Promi
         expect(second.seen.get('home')).to.equal(1);
         expect(second.at.getTime()).to.equal(0);
       });
+      it('does not let one of several concurrent callers of a warm key change what the others get', async () => {
+        class Svc {
+          @Cacheable({ namespace: uniqueNamespace() })
+          async profile(id: number): Promise<{ name: string; roles: string[] }> {
+            return { name: 'ada', roles: ['admin'] };
+          }
+        }
+        const svc = new Svc();
+        await svc.profile(1);
+        await sleep(20); // the entry is written
+        const results = await Promise.all([svc.profile(1), svc.profile(1), svc.profile(1)]);
+        try {
+          results[0]!.roles.push('root');
+        } catch {
+          // frozen: refused
+        }
+        expect(results[1]!.roles).to.deep.equal(['admin']);
+        expect(results[2]!.roles).to.deep.equal(['admin']);
+      });
     });
 
     describe('instances', () => {
