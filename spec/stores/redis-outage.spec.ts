@@ -118,6 +118,34 @@ describe('redisStore when Redis misbehaves', function () {
       expectNoTrouble(trouble);
     });
 
+    it('keeps a write and a later delete or invalidation in order on a restarted server (empty script cache)', async () => {
+      const server = redis.server;
+      if (!server) throw new Error('no server');
+      const store = redisStore({ url: redis.url, prefix: 'order', commandTimeoutMs: TIMEOUT_MS });
+      try {
+        await store.set('ns:warm', 1, { ttlMs: 60_000 }); // the write script is cached on the server
+        await server.kill();
+        await server.restart(); // ...and gone from it
+        await eventually(async () => {
+          if (!(await store.health()).ok) throw new Error('not reconnected yet');
+        }, 5_000);
+        await Promise.all([store.set('ns:k', 'stale', { ttlMs: 60_000 }), store.delete('ns:k')]);
+        expect(await store.get('ns:k'), 'the delete, issued last, wins').to.equal(undefined);
+        await server.kill();
+        await server.restart();
+        await eventually(async () => {
+          if (!(await store.health()).ok) throw new Error('not reconnected yet');
+        }, 5_000);
+        await Promise.all([store.set('ns:t', 'stale', { ttlMs: 60_000, tags: ['t'] }), store.invalidateTags(['t'])]);
+        await Promise.all([store.set('other:n', 'stale', { ttlMs: 60_000 }), store.deleteNamespace('other')]);
+        expect(await store.get('ns:t'), 'the tag invalidation, issued last, wins').to.equal(undefined);
+        expect(await store.get('other:n'), 'the namespace deletion, issued last, wins').to.equal(undefined);
+      } finally {
+        await store.close();
+      }
+      expectNoTrouble(trouble);
+    });
+
     it('a store created while the server is down connects once it is up', async () => {
       const server = redis.server;
       if (!server) throw new Error('no server');

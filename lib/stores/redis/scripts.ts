@@ -162,10 +162,28 @@ return foreign
 
 type Arg = string | Buffer | number;
 
+/** Scripts sent in full on each client's current connection; forgotten when it reconnects. */
+const sentOnConnection = new WeakMap<Redis | Cluster, Set<string>>();
+
+function scriptsSent(client: Redis | Cluster): Set<string> {
+  let sent = sentOnConnection.get(client);
+  if (sent === undefined) {
+    const fresh = new Set<string>();
+    sentOnConnection.set(client, fresh);
+    // A new connection may reach a restarted server whose script cache is empty.
+    client.on('ready', () => fresh.clear());
+    sent = fresh;
+  }
+  return sent;
+}
+
 /**
- * Run a script with EVALSHA (the body is not re-sent on every call), falling back to EVAL when
- * the server answers NOSCRIPT (first use, after a restart or SCRIPT FLUSH). On a Cluster the call
- * goes to the node of `keys[0]`; all keys must share its slot.
+ * Run a script. The first use on a connection sends the body (EVAL), which also caches it on the
+ * server; later uses send only its SHA1 (EVALSHA). Were the first use an EVALSHA answered
+ * NOSCRIPT, its EVAL retry would go out after commands issued meanwhile (a write overtaken by a
+ * delete of the same key would resurrect the entry). NOSCRIPT can still come back after a
+ * `SCRIPT FLUSH`, or from a Cluster node that restarted: then the call is retried with EVAL. On
+ * a Cluster the call goes to the node of `keys[0]`; all keys must share its slot.
  *
  * @param buffers - answer bulk strings as Buffers (payloads are bytes)
  */
@@ -180,6 +198,11 @@ export async function runScript(
   // not in ioredis' types; `call`/`callBuffer` would not do: they break under auto-pipelining.
   const commands = client as unknown as Record<'evalsha' | 'eval' | 'evalshaBuffer' | 'evalBuffer', (...args: Arg[]) => Promise<unknown>>;
   const params: Arg[] = [keys.length, ...keys, ...args];
+  const sent = scriptsSent(client);
+  if (!sent.has(lua.sha)) {
+    sent.add(lua.sha);
+    return await (buffers ? commands.evalBuffer(lua.source, ...params) : commands.eval(lua.source, ...params));
+  }
   try {
     return await (buffers ? commands.evalshaBuffer(lua.sha, ...params) : commands.evalsha(lua.sha, ...params));
   } catch (error) {
