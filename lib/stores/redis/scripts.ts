@@ -170,8 +170,8 @@ function scriptsSent(client: Redis | Cluster): Set<string> {
   if (sent === undefined) {
     const fresh = new Set<string>();
     sentOnConnection.set(client, fresh);
-    // A new connection may reach a restarted server whose script cache is empty.
-    client.on('ready', () => fresh.clear());
+    // The next connection may reach a restarted server whose script cache is empty.
+    client.on('close', () => fresh.clear());
     sent = fresh;
   }
   return sent;
