@@ -20,19 +20,11 @@ import {
 } from '../../lib/index.js';
 import { decoratorMode } from '../helpers/decorator-mode.js';
 import { uniqueNamespace } from '../helpers/unique.js';
+import { thrown } from '../helpers/thrown.js';
 
 /** A decorator with its type loosened, to apply it where TypeScript (rightly) refuses it. */
 type LooseDecorator = (...args: unknown[]) => void;
 const loose = (decorator: unknown): LooseDecorator => decorator as LooseDecorator;
-
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 describe(`decoration (${decoratorMode} decorators)`, () => {
   let cache: Cache;

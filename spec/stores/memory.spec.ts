@@ -3,19 +3,10 @@ import sinon from 'sinon';
 import { CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from '../../lib/cache/errors.js';
 import { DEFAULT_MAX_ENTRIES, type MemoryStore, memoryStore } from '../../lib/stores/memory.js';
 import { describeStoreConformance } from './conformance.js';
+import { thrown } from '../helpers/thrown.js';
 
 describeStoreConformance('memoryStore()', () => memoryStore());
 describeStoreConformance('memoryStore({ maxEntries: 50 })', () => memoryStore({ maxEntries: 50, name: 'small' }));
-
-/** Run `fn`, expecting it to throw; answers the error. */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('memoryStore', () => {
   let clock: sinon.SinonFakeTimers;

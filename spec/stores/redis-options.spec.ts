@@ -13,15 +13,7 @@ import { type Envelope, parseEnvelope, type TagToken } from '../../lib/stores/re
 import { CLUSTER_SLOTS, KeyLayout, keySlot, shardHashTags, TokenSource } from '../../lib/stores/redis/layout.js';
 import { parseRedisUrl, redactUrl, resolveRedisStoreOptions } from '../../lib/stores/redis/options.js';
 import { pxOf } from '../../lib/stores/redis/store.js';
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from '../helpers/thrown.js';
 
 describe('redisStore options', () => {
   it('applies defaults', () => {
