@@ -61,26 +61,46 @@ function deepFreeze(value: object, seen: Set<object> | null, depth: number): boo
     if (seen.has(value)) return false;
     seen.add(value);
   }
-  let mutable = isUnfreezable(value);
+  const proto: unknown = Object.getPrototypeOf(value);
+  let mutable = false;
+  if (proto === Array.prototype) {
+    // Elements only: non-index properties of an array are frozen but not walked into.
+    const list = value as readonly unknown[];
+    for (let i = 0; i < list.length; i++) {
+      const child = list[i];
+      if (typeof child === 'object' && child !== null && deepFreeze(child, seen, depth + 1)) mutable = true;
+    }
+    Object.freeze(value);
+    return mutable;
+  }
+  if (proto === Object.prototype) {
+    // for-in uses V8's enum cache: no key array per object (plain objects inherit nothing enumerable).
+    for (const key in value) {
+      const child = (value as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null && deepFreeze(child, seen, depth + 1)) mutable = true;
+    }
+    Object.freeze(value);
+    return mutable;
+  }
+  // Built-ins whose contents freezing cannot reach, and class instances (own keys only).
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true; // cannot be frozen
+  mutable = value instanceof Date;
   if (value instanceof Map) {
+    mutable = true;
     for (const [k, v] of value) {
-      if (typeof k === 'object' && k !== null && deepFreeze(k, seen, depth + 1)) mutable = true;
-      if (typeof v === 'object' && v !== null && deepFreeze(v, seen, depth + 1)) mutable = true;
+      if (typeof k === 'object' && k !== null) deepFreeze(k, seen, depth + 1);
+      if (typeof v === 'object' && v !== null) deepFreeze(v, seen, depth + 1);
     }
   } else if (value instanceof Set) {
-    for (const v of value) if (typeof v === 'object' && v !== null && deepFreeze(v, seen, depth + 1)) mutable = true;
+    mutable = true;
+    for (const v of value) if (typeof v === 'object' && v !== null) deepFreeze(v, seen, depth + 1);
   }
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true; // cannot be frozen
   for (const key of Object.keys(value)) {
     const child = (value as Record<string, unknown>)[key];
     if (typeof child === 'object' && child !== null && deepFreeze(child, seen, depth + 1)) mutable = true;
   }
   Object.freeze(value);
   return mutable;
-}
-
-function isUnfreezable(value: object): boolean {
-  return value instanceof Map || value instanceof Set || value instanceof Date || ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
 }
 
 /**
