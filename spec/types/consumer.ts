@@ -20,6 +20,11 @@ interface Product {
   sku: string;
 }
 
+interface User {
+  id: number;
+  isAdmin: boolean;
+}
+
 const cache: Cache = registerCache(createCache({ store: memoryStore({ maxEntries: 100 }), ttl: '5m' }));
 const stats: CacheStats = cache.stats();
 const code: CacheflightErrorCode = 'E_CACHE_KEY';
@@ -40,6 +45,26 @@ export class ProductService {
   @Cacheable({ key: (id: number) => `p${id}`, unless: (p: Product) => p.id < 0 })
   async keyed(id: number): Promise<Product> {
     return { id, sku: '' };
+  }
+
+  // The README's examples, as written there.
+  @Cacheable({
+    ttl: (p: Product | null) => (p ? '5m' : '10s'),
+    tags: (sku: string) => [`sku:${sku}`],
+    resultTags: (p: Product | null) => (p ? [`product:${p.id}`] : []),
+  })
+  async findBySkuWithTags(sku: string): Promise<Product | null> {
+    return sku ? { id: 1, sku } : null;
+  }
+
+  @Cacheable({ key: (user: User) => user.id, condition: (user: User) => !user.isAdmin, unless: (r: string[]) => r.length === 0 })
+  async permissions(user: User): Promise<string[]> {
+    return user.isAdmin ? [] : ['read'];
+  }
+
+  @CacheEvict({ tags: (sku: string) => [`sku:${sku}`] })
+  async restock(sku: string): Promise<void> {
+    void sku;
   }
 
   @Cacheable()
