@@ -23,7 +23,7 @@
  */
 import { CacheKeyError } from '../cache/errors.js';
 import { digestKey } from './digest.js';
-import { encodeNumber, encodeRoot, quote } from './encode-value.js';
+import { encodeRoot, encodeValue } from './encode-value.js';
 import { KeyProblem } from './key-problem.js';
 
 /**
@@ -68,29 +68,12 @@ export function encodeArgs(
   return out.length > maxLength ? digestKey(out) : out;
 }
 
+/** One argument; problems become a `CacheKeyError` naming the argument's position. */
 function encodeArg(value: unknown, index: number, label: string): string {
-  switch (typeof value) {
-    case 'number':
-      return encodeNumber(value);
-    case 'string':
-      return quote(value);
-    case 'object':
-      if (value === null) return 'null';
-      try {
-        return encodeRoot(value);
-      } catch (err) {
-        throw err instanceof KeyProblem ? keyError(err, index, label) : err;
-      }
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'undefined':
-      return 'undefined';
-    case 'bigint':
-      return `${value}n`;
-    case 'symbol':
-      throw keyError(new KeyProblem('is a symbol'), index, label);
-    default:
-      throw keyError(new KeyProblem('is a function'), index, label);
+  try {
+    return typeof value === 'object' && value !== null ? encodeRoot(value) : encodeValue(value, 0, null);
+  } catch (err) {
+    throw err instanceof KeyProblem ? keyError(err, index, label) : err;
   }
 }
 

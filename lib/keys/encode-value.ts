@@ -59,7 +59,7 @@ export function encodeRoot(value: object): string {
  * @param stack - the enclosing objects (second pass) or `null` (first pass)
  * @returns its canonical encoding
  */
-function encodeValue(value: unknown, depth: number, stack: Ancestors): string {
+export function encodeValue(value: unknown, depth: number, stack: Ancestors): string {
   switch (typeof value) {
     case 'string':
       return quote(value);
