@@ -20,7 +20,7 @@ import {
 } from '../../lib/index.js';
 import { decoratorMode } from '../helpers/decorator-mode.js';
 import { uniqueNamespace } from '../helpers/unique.js';
-import { thrown } from '../helpers/thrown.js';
+import { rejection, thrown } from '../helpers/thrown.js';
 
 /** A decorator with its type loosened, to apply it where TypeScript (rightly) refuses it. */
 type LooseDecorator = (...args: unknown[]) => void;
@@ -248,12 +248,7 @@ describe(`decoration (${decoratorMode} decorators)`, () => {
         @CacheEvict({ method: 'raed' })
         async write(id: number): Promise<void> {}
       }
-      const error = await Promise.resolve()
-        .then(() => new Broken().write(1))
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+      const error = await rejection(() => new Broken().write(1));
       expect(error).to.be.instanceOf(UnknownMethodError);
       expect((error as Error).message).to.contain("'raed'");
     });
@@ -268,12 +263,7 @@ describe(`decoration (${decoratorMode} decorators)`, () => {
           return id;
         }
       }
-      const error = await Promise.resolve()
-        .then(() => new Broken().write(1))
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+      const error = await rejection(() => new Broken().write(1));
       expect(error).to.be.instanceOf(UnknownMethodError);
       expect((error as Error).message).to.contain('not decorated with @Cacheable');
     });
@@ -288,10 +278,7 @@ describe(`decoration (${decoratorMode} decorators)`, () => {
           return 1;
         }
       }
-      const error = await new Early().read().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const error = await rejection(() => new Early().read());
       expect(error).to.be.instanceOf(NoCacheRegisteredError);
       expect((error as NoCacheRegisteredError).code).to.equal('E_NO_CACHE_REGISTERED');
       expect((error as Error).message).to.contain('registerCache');
@@ -324,10 +311,7 @@ describe(`decoration (${decoratorMode} decorators)`, () => {
           return 'report';
         }
       }
-      const error = await new Reports().build().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const error = await rejection(() => new Reports().build());
       expect(error).to.be.instanceOf(NoCacheRegisteredError);
       expect((error as Error).message).to.contain("'nowhere'");
     });

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { BackendError, Cacheable, createCache, redisStore, registerCache, unregisterCache, type Cache, type CacheEventMap } from '../../lib/index.js';
 import { rawCommand, redisSuite } from '../helpers/redis-server.js';
 import { rawRedis, sleep, watchProcessTrouble, type ProcessTrouble } from '../helpers/redis-tools.js';
+import { rejection } from '../helpers/thrown.js';
 import { uniqueNamespace } from '../helpers/unique.js';
 
 const TIMEOUT_MS = 200;
@@ -105,7 +106,7 @@ describe('decorated calls during a Redis outage', function () {
       const svc = new PriceService();
       expect(await svc.price('ok')).to.equal(200);
       await redis.server!.kill();
-      const { value: error, ms } = await timed(() => svc.price('down').then(() => undefined, (e: unknown) => e));
+      const { value: error, ms } = await timed(() => rejection(() => svc.price('down')));
       expect(error).to.be.instanceOf(BackendError);
       expect(ms).to.be.below(TIMEOUT_MS + SLACK_MS);
       expect(svc.loads, 'the method did not run').to.equal(1);

@@ -17,6 +17,7 @@ import {
 } from '../../lib/index.js';
 import { deferred, sleep, until } from '../helpers/deferred.js';
 import { uniqueNamespace } from '../helpers/unique.js';
+import { rejection } from '../helpers/thrown.js';
 
 // Defined once (default namespaces `Orders.get` and `Invoices.get`), used by every run of the suite.
 class Orders {
@@ -127,10 +128,7 @@ export function describeDecoratorSemantics(label: string, makeCache: () => Promi
               return ++this.loads;
             }
           }
-          const error = await new Svc().lookup(1, arg).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
+          const error = await rejection(() => new Svc().lookup(1, arg));
           expect(error).to.be.instanceOf(CacheKeyError);
           expect((error as CacheKeyError).code).to.equal('E_CACHE_KEY');
           expect((error as CacheKeyError).argumentIndex).to.equal(position - 1);

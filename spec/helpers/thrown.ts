@@ -7,3 +7,13 @@ export function thrown(fn: () => unknown): Error {
   }
   throw new Error('expected a throw');
 }
+
+/** The error a call rejects with (or throws at once); `undefined` when it resolves. */
+export async function rejection(run: () => unknown): Promise<unknown> {
+  try {
+    await run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
