@@ -1,9 +1,10 @@
 import { memoryStore } from '../stores/memory.js';
-import { type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
+import { joinKey, splitKey, type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
 import { BackendError, CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from './errors.js';
 import { rejectUnknownOptions } from './option-checks.js';
 import { CacheEvents, type CacheEventListener, type CacheEventName, type StoreOperation } from './events.js';
 import { Flight } from './flight.js';
+import { FlightTable } from './flights.js';
 import { protectForStore, readStored, type Immutability } from './immutability.js';
 import { policyOf, validateTags, type LoadPolicy, type StorePolicyOptions } from './policy.js';
 import { StatsCounters, type CacheStats } from './stats.js';
@@ -71,7 +72,7 @@ export class Cache {
   private readonly immutability: Immutability;
   private readonly events = new CacheEvents();
   private readonly counters = new StatsCounters();
-  private readonly flights = new Map<string, Flight>();
+  private readonly flights = new FlightTable();
   /** Tag -> sequence number of its last invalidation; kept only while loads are in flight. */
   private readonly tagInvalidatedAt = new Map<string, number>();
   private seq = 0;
@@ -101,10 +102,11 @@ export class Cache {
   async getMany<T>(keys: readonly string[]): Promise<Array<T | undefined>> {
     keys.forEach((key) => assertKey(key, 'getMany'));
     this.assertOpen('getMany');
-    const entries = await this.guard('getMany', undefined, () => this.store.getMany(keys), [] as Array<StoredEntry | undefined>);
+    const entries = await this.guard('getMany', undefined, () => this.store.getMany(keys.map(splitKey)), [] as Array<StoredEntry | undefined>);
     return keys.map((key, i) => {
       const entry = entries[i];
-      this.countRead(key, entry);
+      const [namespace, id] = splitKey(key);
+      this.countRead(namespace, id, entry);
       return entry === undefined ? undefined : (readStored(entry.value, this.immutability) as T);
     });
   }
@@ -115,29 +117,32 @@ export class Cache {
     this.assertOpen('set');
     const ttlMs = options?.ttl === undefined ? this.defaultTtlMs : parseDuration(options.ttl, `set('${key}') ttl`);
     const tags = options?.tags === undefined ? undefined : validateTags(options.tags, `set('${key}') tags`);
-    this.supersede(key);
+    const [namespace, id] = splitKey(key);
+    this.flights.supersede(namespace, id);
     if (ttlMs === 0) {
-      await this.guard('delete', key, () => this.store.delete(key), false);
+      await this.guard('delete', key, () => this.store.delete(namespace, id), false);
       return;
     }
     const stored = this.store.sharesReferences ? protectForStore(value, this.immutability) : value;
-    await this.guard('set', key, () => this.store.set(key, stored, { ttlMs, tags }), undefined);
+    await this.guard('set', key, () => this.store.set(namespace, id, stored, { ttlMs, tags }), undefined);
   }
 
   /** Remove `key`; `true` when it held a live entry. A load of `key` in flight will not store its result. */
   async del(key: string): Promise<boolean> {
     assertKey(key, 'del');
     this.assertOpen('del');
-    this.supersede(key);
-    return this.guard('delete', key, () => this.store.delete(key), false);
+    const [namespace, id] = splitKey(key);
+    this.flights.supersede(namespace, id);
+    return this.guard('delete', key, () => this.store.delete(namespace, id), false);
   }
 
   /** Remove several keys in one store round trip; answers how many live entries were removed. */
   async delMany(keys: readonly string[]): Promise<number> {
     keys.forEach((key) => assertKey(key, 'delMany'));
     this.assertOpen('delMany');
-    for (const key of keys) this.supersede(key);
-    return this.guard('deleteMany', undefined, () => this.store.deleteMany(keys), 0);
+    const split = keys.map(splitKey);
+    for (const [namespace, id] of split) this.flights.supersede(namespace, id);
+    return this.guard('deleteMany', undefined, () => this.store.deleteMany(split), 0);
   }
 
   /** Remaining time to live of `key` in ms (`Infinity` when it never expires), or `undefined`. */
@@ -154,7 +159,8 @@ export class Cache {
   getOrSet<T>(key: string, loader: () => T | Promise<T>, options?: GetOrSetOptions<T>): Promise<T> {
     assertKey(key, 'getOrSet');
     if (typeof loader !== 'function') throw new InvalidOptionError(`getOrSet('${key}') needs a loader function as its second argument.`);
-    return this.load(key, policyOf(options, `getOrSet('${key}')`), undefined, loader, NO_ARGS) as Promise<T>;
+    const [namespace, id] = splitKey(key);
+    return this.load(namespace, id, policyOf(options, `getOrSet('${key}')`), undefined, loader, NO_ARGS) as Promise<T>;
   }
 
   /** Drop every entry carrying any of `tags`. Loads in flight that carry one will not store. */
@@ -175,17 +181,14 @@ export class Cache {
       throw new InvalidOptionError(`clearNamespace needs a namespace string without ':'; got ${JSON.stringify(namespace)}.`);
     }
     this.assertOpen('clearNamespace');
-    const prefix = namespace + ':';
-    for (const [key, flight] of this.flights) {
-      if (namespace === '' ? !key.includes(':') : key.startsWith(prefix)) this.supersedeFlight(key, flight);
-    }
+    this.flights.supersedeNamespace(namespace);
     await this.guard('deleteNamespace', undefined, () => this.store.deleteNamespace(namespace), undefined);
   }
 
   /** Drop every entry. Loads in flight will not store their results. */
   async clear(): Promise<void> {
     this.assertOpen('clear');
-    for (const [key, flight] of this.flights) this.supersedeFlight(key, flight);
+    this.flights.supersedeAll();
     await this.guard('clear', undefined, () => this.store.clear(), undefined);
   }
 
@@ -230,25 +233,25 @@ export class Cache {
    *
    * @internal
    */
-  load(key: string, policy: LoadPolicy, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
+  load(namespace: string, id: string, policy: LoadPolicy, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
     if (this.flights.size !== 0) {
-      const flight = this.flights.get(key);
+      const flight = this.flights.get(namespace, id);
       if (flight !== undefined) {
         this.counters.joined++;
         flight.joiners++;
         return this.immutability === 'none' ? flight.promise : flight.promise.then(() => this.reveal(flight.shared));
       }
     }
-    if (this.closed) return this.runLoader(key, thisArg, fn, args);
+    if (this.closed) return this.runLoader(namespace, id, thisArg, fn, args);
     let found: StoredEntry | undefined | Promise<StoredEntry | undefined>;
     try {
-      found = this.store.get(key);
+      found = this.store.get(namespace, id);
     } catch (error) {
       found = Promise.reject(error);
     }
-    if (found === undefined || found instanceof Promise) return this.startFlight(key, policy, thisArg, fn, args, found);
+    if (found === undefined || found instanceof Promise) return this.startFlight(namespace, id, policy, thisArg, fn, args, found);
     this.counters.hits++;
-    if (this.events.has('hit')) this.events.emit('hit', { key });
+    if (this.events.has('hit')) this.events.emit('hit', { key: joinKey(namespace, id) });
     return Promise.resolve(readStored(found.value, this.immutability));
   }
 
@@ -260,15 +263,17 @@ export class Cache {
    */
   async put(key: string, policy: LoadPolicy, value: unknown, args: readonly unknown[]): Promise<unknown> {
     if (this.closed) return value;
-    this.supersede(key);
+    const [namespace, id] = splitKey(key);
+    this.flights.supersede(namespace, id);
     const flight = new Flight(++this.seq);
-    const { shared, write } = this.storeResult(flight, key, policy, value, args);
+    const { shared, write } = this.storeResult(flight, namespace, id, policy, value, args);
     if (write !== undefined) await write;
     return this.reveal(shared);
   }
 
   private startFlight(
-    key: string,
+    namespace: string,
+    id: string,
     policy: LoadPolicy,
     thisArg: unknown,
     fn: Function,
@@ -276,14 +281,15 @@ export class Cache {
     pendingGet: Promise<StoredEntry | undefined> | undefined,
   ): Promise<unknown> {
     const flight = new Flight(++this.seq);
-    this.flights.set(key, flight);
-    flight.promise = this.fly(flight, key, policy, thisArg, fn, args, pendingGet);
+    this.flights.add(namespace, id, flight);
+    flight.promise = this.fly(flight, namespace, id, policy, thisArg, fn, args, pendingGet);
     return flight.promise;
   }
 
   private async fly(
     flight: Flight,
-    key: string,
+    namespace: string,
+    id: string,
     policy: LoadPolicy,
     thisArg: unknown,
     fn: Function,
@@ -295,10 +301,10 @@ export class Cache {
     let value: unknown;
     try {
       if (pendingGet !== undefined) {
-        const entry = await this.guard('get', key, () => pendingGet, undefined);
+        const entry = await this.guard('get', joinKey(namespace, id), () => pendingGet, undefined);
         if (entry !== undefined) {
-          this.countRead(key, entry);
-          this.endFlight(key, flight);
+          this.countRead(namespace, id, entry);
+          this.endFlight(namespace, id, flight);
           // A decoded value read for one caller is its own; callers joined on the read share it,
           // so then it is protected like a loaded one. (No one can join after endFlight.)
           if (!this.store.sharesReferences && flight.joiners === 0) return entry.value;
@@ -307,52 +313,52 @@ export class Cache {
         }
       }
       this.counters.misses++;
-      if (this.events.has('miss')) this.events.emit('miss', { key });
+      if (this.events.has('miss')) this.events.emit('miss', { key: joinKey(namespace, id) });
       this.counters.loads++;
       const started = this.events.has('load') ? performance.now() : 0;
       try {
         value = await fn.apply(thisArg, args);
       } catch (error) {
-        this.loadFailed(key, error);
+        this.loadFailed(namespace, id, error);
         throw error;
       }
-      if (started !== 0) this.events.emit('load', { key, durationMs: performance.now() - started });
+      if (started !== 0) this.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
     } catch (error) {
-      this.endFlight(key, flight);
+      this.endFlight(namespace, id, flight);
       throw error;
     }
     let outcome: { shared: unknown; write: Promise<void> | undefined };
     try {
-      outcome = this.storeResult(flight, key, policy, value, args);
+      outcome = this.storeResult(flight, namespace, id, policy, value, args);
     } catch (error) {
-      this.endFlight(key, flight);
+      this.endFlight(namespace, id, flight);
       throw error;
     }
     if (outcome.write === undefined) {
-      this.endFlight(key, flight);
+      this.endFlight(namespace, id, flight);
     } else if (this.required) {
       // Required stores surface write errors, so the caller waits for the write.
       try {
         await outcome.write;
       } finally {
-        this.endFlight(key, flight);
+        this.endFlight(namespace, id, flight);
       }
     } else {
       // The caller gets its value now; the flight stays joinable until the write lands, so that
       // callers arriving meanwhile do not read a key that is not written yet and load again.
-      void outcome.write.then(() => this.endFlight(key, flight));
+      void outcome.write.then(() => this.endFlight(namespace, id, flight));
     }
     flight.shared = outcome.shared;
     return this.reveal(outcome.shared);
   }
 
   /** A load without the cache (after `close()`): counted and reported like any load. */
-  private async runLoader(key: string, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
+  private async runLoader(namespace: string, id: string, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
     this.counters.loads++;
     try {
       return await fn.apply(thisArg, args);
     } catch (error) {
-      this.loadFailed(key, error);
+      this.loadFailed(namespace, id, error);
       throw error;
     }
   }
@@ -362,9 +368,9 @@ export class Cache {
     return readStored(shared, this.immutability);
   }
 
-  private loadFailed(key: string, error: unknown): void {
+  private loadFailed(namespace: string, id: string, error: unknown): void {
     this.counters.loadErrors++;
-    if (this.events.has('load-error')) this.events.emit('load-error', { key, error });
+    if (this.events.has('load-error')) this.events.emit('load-error', { key: joinKey(namespace, id), error });
   }
 
   /**
@@ -373,41 +379,42 @@ export class Cache {
    */
   private storeResult(
     flight: Flight,
-    key: string,
+    namespace: string,
+    id: string,
     policy: LoadPolicy,
     value: unknown,
     args: readonly unknown[],
   ): { shared: unknown; write: Promise<void> | undefined } {
     const shared = protectForStore(value, this.immutability);
-    if (flight.superseded) return this.skipStore(key, shared, 'invalidated-during-load');
-    if (policy.unless !== undefined && policy.unless(value, args)) return this.skipStore(key, shared, 'unless');
+    if (flight.superseded) return this.skipStore(namespace, id, shared, 'invalidated-during-load');
+    if (policy.unless !== undefined && policy.unless(value, args)) return this.skipStore(namespace, id, shared, 'unless');
     let ttlMs = policy.ttlMs ?? this.defaultTtlMs;
     if (policy.ttlOf !== undefined) {
       try {
         ttlMs = parseDuration(policy.ttlOf(value, args), `ttl function of ${policy.label}`);
       } catch (error) {
         if (!(error instanceof InvalidTtlError)) throw error;
-        if (this.events.has('backend-error')) this.events.emit('backend-error', { operation: 'set', key, error });
-        return this.skipStore(key, shared, 'invalid-ttl');
+        if (this.events.has('backend-error')) this.events.emit('backend-error', { operation: 'set', key: joinKey(namespace, id), error });
+        return this.skipStore(namespace, id, shared, 'invalid-ttl');
       }
     }
-    if (ttlMs === 0) return this.skipStore(key, shared, 'ttl-zero');
+    if (ttlMs === 0) return this.skipStore(namespace, id, shared, 'ttl-zero');
     const tags = this.tagsOf(policy, value, args);
     if (tags !== undefined && this.tagInvalidatedAt.size !== 0) {
       for (const tag of tags) {
-        if ((this.tagInvalidatedAt.get(tag) ?? -1) > flight.startSeq) return this.skipStore(key, shared, 'invalidated-during-load');
+        if ((this.tagInvalidatedAt.get(tag) ?? -1) > flight.startSeq) return this.skipStore(namespace, id, shared, 'invalidated-during-load');
       }
     }
     // In-process stores keep the shared form; serializing stores get the plain value.
     const stored = this.store.sharesReferences ? shared : value;
     let written: void | Promise<void>;
     try {
-      written = this.store.set(key, stored, { ttlMs, tags });
+      written = this.store.set(namespace, id, stored, { ttlMs, tags });
     } catch (error) {
       written = Promise.reject(error);
     }
     if (!(written instanceof Promise)) return { shared, write: undefined };
-    return { shared, write: this.guard('set', key, () => written, undefined) };
+    return { shared, write: this.guard('set', joinKey(namespace, id), () => written, undefined) };
   }
 
   private tagsOf(policy: LoadPolicy, value: unknown, args: readonly unknown[]): readonly string[] | undefined {
@@ -418,43 +425,33 @@ export class Cache {
     return validateTags(all, `tags of ${policy.label}`);
   }
 
-  private skipStore(key: string, shared: unknown, reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl') {
-    if (this.events.has('store-skipped')) this.events.emit('store-skipped', { key, reason });
+  private skipStore(namespace: string, id: string, shared: unknown, reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl') {
+    if (this.events.has('store-skipped')) this.events.emit('store-skipped', { key: joinKey(namespace, id), reason });
     return { shared, write: undefined };
   }
 
-  private endFlight(key: string, flight: Flight): void {
-    if (this.flights.get(key) === flight) this.flights.delete(key);
+  /** A flight's write landed (or none was made): it leaves the table. */
+  private endFlight(namespace: string, id: string, flight: Flight): void {
+    this.flights.end(namespace, id, flight);
     if (this.flights.size === 0 && this.tagInvalidatedAt.size !== 0) this.tagInvalidatedAt.clear();
-  }
-
-  /** A newer state of `key` wins over a load in flight: its callers still get their value, it is not stored. */
-  private supersede(key: string): void {
-    if (this.flights.size === 0) return;
-    const flight = this.flights.get(key);
-    if (flight !== undefined) this.supersedeFlight(key, flight);
-  }
-
-  private supersedeFlight(key: string, flight: Flight): void {
-    flight.superseded = true;
-    this.flights.delete(key);
   }
 
   private async readEntry(key: string, operation: string, count = true): Promise<StoredEntry | undefined> {
     assertKey(key, operation);
     this.assertOpen(operation);
-    const entry = await this.guard('get', key, () => this.store.get(key), undefined);
-    if (count) this.countRead(key, entry);
+    const [namespace, id] = splitKey(key);
+    const entry = await this.guard('get', key, () => this.store.get(namespace, id), undefined);
+    if (count) this.countRead(namespace, id, entry);
     return entry;
   }
 
-  private countRead(key: string, entry: StoredEntry | undefined): void {
+  private countRead(namespace: string, id: string, entry: StoredEntry | undefined): void {
     if (entry === undefined) {
       this.counters.misses++;
-      if (this.events.has('miss')) this.events.emit('miss', { key });
+      if (this.events.has('miss')) this.events.emit('miss', { key: joinKey(namespace, id) });
     } else {
       this.counters.hits++;
-      if (this.events.has('hit')) this.events.emit('hit', { key });
+      if (this.events.has('hit')) this.events.emit('hit', { key: joinKey(namespace, id) });
     }
   }
 

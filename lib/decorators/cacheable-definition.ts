@@ -61,17 +61,21 @@ export class CacheableDefinition {
 
   /** The full cache key (`namespace:id`) of a call with `args` on `self`. */
   keyFor(self: unknown, args: readonly unknown[]): string {
-    const namespace = this.namespace ?? this.resolve(self);
-    const { key, perInstance } = this.recipe;
-    if (key === undefined && !perInstance) return this.lastArgs.lookup(args) ?? namespace + ':' + encodeArgs(args, this.label);
-    let id = key === undefined ? encodeArgs(args, this.label) : this.customId((key as (...a: readonly unknown[]) => unknown)(...args));
-    if (perInstance) id = this.instancePart(self) + id;
-    return namespace + ':' + id;
+    return this.namespaceFor(self) + ':' + this.idFor(self, args);
   }
 
-  /** After the store lookup of `key`: lets a run of calls with repeated arguments reuse it. */
-  observe(args: readonly unknown[], key: string): void {
-    if (this.recipe.key === undefined && !this.recipe.perInstance) this.lastArgs.observe(args, key);
+  /** The id, within the namespace, of a call with `args` on `self` (resolve the namespace first). */
+  idFor(self: unknown, args: readonly unknown[]): string {
+    const { key, perInstance } = this.recipe;
+    if (key === undefined && !perInstance) return this.lastArgs.lookup(args) ?? encodeArgs(args, this.label);
+    let id = key === undefined ? encodeArgs(args, this.label) : this.customId((key as (...a: readonly unknown[]) => unknown)(...args));
+    if (perInstance) id = this.instancePart(self) + id;
+    return id;
+  }
+
+  /** After the store lookup of `id`: lets a run of calls with repeated arguments reuse it. */
+  observe(args: readonly unknown[], id: string): void {
+    if (this.recipe.key === undefined && !this.recipe.perInstance) this.lastArgs.observe(args, id);
   }
 
   /** The full key of an id produced by a `key` function of `@CacheEvict`/`@CachePut`. */

@@ -73,9 +73,10 @@ export function Cacheable<Args extends unknown[] = never[], R = unknown>(options
             return Promise.resolve(original.apply(this, args));
           }
           const cache = cacheName === undefined ? (defaultCacheOrUndefined() ?? getCache()) : getCache(cacheName);
-          const key = definition.keyFor(this, args);
-          const result = cache.load(key, definition.policy, this, original, args);
-          definition.observe(args, key); // after the lookup: the key is flat and hashed by then
+          const namespace = definition.namespaceFor(this);
+          const id = definition.idFor(this, args);
+          const result = cache.load(namespace, id, definition.policy, this, original, args);
+          definition.observe(args, id); // after the lookup: the id is flat and hashed by then
           return result;
         } catch (error) {
           return Promise.reject(error);

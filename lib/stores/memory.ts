@@ -1,26 +1,26 @@
 /**
- * The in-process store: a bounded LRU map that answers every call synchronously, so a cache hit
- * does no promise work.
+ * The in-process store: a bounded LRU that answers every call synchronously, so a cache hit does
+ * no promise work.
  *
- * Layout: a `Map` from key to node plus a doubly linked recency list through the nodes. A hit is
- * one map lookup and a few pointer writes, and returns the node itself (it is the
- * {@link StoredEntry}). Stale entries (expired, namespace cleared, tag invalidated) are never
- * returned and are freed without a timer: on access, by a two-step sweep on every `set`, by
- * eviction, or by {@link MemoryStore.purgeExpired}. Hits and writes read a clock cached for about
- * a millisecond (see `memory/clock.ts`), so TTLs are honoured to about a millisecond.
+ * Layout: each namespace's live scope maps ids to slots of a {@link SlotTable} (parallel arrays
+ * plus a recency list of slot numbers). A hit is two map lookups (the namespace's, on a string
+ * whose hash V8 keeps, then the id's) and a few integer writes. Stale entries (expired, namespace
+ * cleared, tag invalidated) are never returned and are freed without a timer: on access, by a
+ * two-step sweep on every `set`, by eviction, or by {@link MemoryStore.purgeExpired}. Hits and
+ * writes read a clock cached for about a millisecond (see `memory/clock.ts`), so TTLs are
+ * honoured to about a millisecond.
  */
 import { CacheClosedError, InvalidTtlError } from '../cache/errors.js';
 import { type MemoryStoreOptions, resolveMemoryStoreOptions } from './memory/options.js';
 import { coarseNow } from './memory/clock.js';
-import { RecencyList } from './memory/list.js';
-import { MemoryNode, anyDead, isStale } from './memory/node.js';
-import { ScopeRegistry } from './memory/scopes.js';
-import { type Store, type StoredEntry, type StoreHealth, type StoreSetOptions, type StoreWrite } from './store.js';
+import { NamespaceRegistry, NamespaceScope, TagRegistry, TaggedOwner, anyDead, namespaceOfOwner, ownerIsDead, type Owner } from './memory/scopes.js';
+import { NO_SLOT, SlotTable } from './memory/slots.js';
+import { joinKey, type EntryKey, type Store, type StoredEntry, type StoreHealth, type StoreSetOptions, type StoreWrite } from './store.js';
 
 export { DEFAULT_MAX_ENTRIES, type MemoryStoreOptions } from './memory/options.js';
 
 /**
- * Nodes the sweep inspects per `set`. Two per write outpaces the at most one node a write adds,
+ * Slots the sweep inspects per `set`. Two per write outpaces the at most one entry a write adds,
  * so the cursor laps the whole list and every stale entry is reclaimed within O(size) writes.
  */
 const SWEEP_STEPS = 2;
@@ -50,10 +50,9 @@ export class MemoryStore implements Store {
   /** Most entries held at once. */
   readonly maxEntries: number;
 
-  readonly #entries = new Map<string, MemoryNode>();
-  readonly #list = new RecencyList();
-  readonly #namespaces = new ScopeRegistry();
-  readonly #tags = new ScopeRegistry();
+  readonly #slots: SlotTable;
+  readonly #namespaces = new NamespaceRegistry();
+  readonly #tags = new TagRegistry();
   #closed = false;
   #evictions = 0;
   #reclaimed = 0;
@@ -66,17 +65,18 @@ export class MemoryStore implements Store {
     const resolved = resolveMemoryStoreOptions(options);
     this.name = resolved.name;
     this.maxEntries = resolved.maxEntries;
+    this.#slots = new SlotTable(this.maxEntries);
   }
 
   /** Entries held, including stale ones not reclaimed yet. Never above {@link maxEntries}. */
   get size(): number {
-    return this.#entries.size;
+    return this.#slots.size;
   }
 
   /** Current counters; the namespace/tag counts show the scope maps do not grow unbounded. */
   get stats(): MemoryStoreStats {
     return {
-      entries: this.#entries.size,
+      entries: this.#slots.size,
       maxEntries: this.maxEntries,
       namespaces: this.#namespaces.size,
       tags: this.#tags.size,
@@ -86,43 +86,44 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * The live entry at `key` (the held node itself, no copy), refreshed as most recently used.
+   * The live entry `id` of `namespace` (its value by reference), refreshed as most recently used.
    *
    * @throws CacheClosedError after {@link close}
    */
-  get(key: string): StoredEntry | undefined {
+  get(namespace: string, id: string): StoredEntry | undefined {
     if (this.#closed) throw this.#closedError('get');
-    const node = this.#entries.get(key);
-    if (node === undefined) return undefined;
-    // Infinity skips the clock read; untagged entries skip the tag loop.
-    if (
-      node.namespace.dead ||
-      (node.expiresAt !== Infinity && node.expiresAt <= coarseNow()) ||
-      (node.tags !== undefined && anyDead(node.tags))
-    ) {
-      this.#remove(node);
+    const scope = this.#namespaces.find(namespace);
+    if (scope === undefined) return undefined;
+    const slot = scope.slots.get(id);
+    if (slot === undefined) return undefined;
+    const slots = this.#slots;
+    const expiresAt = slots.expiresAt[slot] as number;
+    // Infinity skips the clock read; an untagged entry's owner is its (live) namespace itself.
+    const owner = slots.owners[slot];
+    if ((expiresAt !== Infinity && expiresAt <= coarseNow()) || (owner !== scope && anyDead((owner as TaggedOwner).tags))) {
+      this.#remove(slot);
       return undefined;
     }
-    this.#list.touch(node);
-    return node;
+    slots.touch(slot);
+    return { value: slots.values[slot], expiresAt };
   }
 
   /** {@link get} for each key, in order. */
-  getMany(keys: readonly string[]): Array<StoredEntry | undefined> {
-    return keys.map((key) => this.get(key));
+  getMany(keys: readonly EntryKey[]): Array<StoredEntry | undefined> {
+    return keys.map(([namespace, id]) => this.get(namespace, id));
   }
 
   /**
-   * Store `value` by reference at `key` as the most recently used entry, evicting the least
-   * recently used one past the bound.
+   * Store `value` by reference as entry `id` of `namespace`, the most recently used one,
+   * evicting the least recently used entry past the bound.
    *
    * @throws InvalidTtlError when `options.ttlMs` is not a number `> 0`
    * @throws CacheClosedError after {@link close}
    */
-  set(key: string, value: unknown, options: StoreSetOptions): void {
+  set(namespace: string, id: string, value: unknown, options: StoreSetOptions): void {
     if (this.#closed) throw this.#closedError('set');
-    checkTtl(key, options.ttlMs);
-    this.#write(key, value, options);
+    checkTtl(namespace, id, options.ttlMs);
+    this.#write(namespace, id, value, options);
   }
 
   /**
@@ -132,24 +133,24 @@ export class MemoryStore implements Store {
    */
   setMany(writes: readonly StoreWrite[]): void {
     if (this.#closed) throw this.#closedError('setMany');
-    for (const write of writes) checkTtl(write.key, write.ttlMs);
-    for (const write of writes) this.#write(write.key, write.value, write);
+    for (const write of writes) checkTtl(write.namespace, write.id, write.ttlMs);
+    for (const write of writes) this.#write(write.namespace, write.id, write.value, write);
   }
 
-  /** Remove `key`; `true` only when a live (not expired, not invalidated) entry was there. */
-  delete(key: string): boolean {
+  /** Remove entry `id` of `namespace`; `true` only when a live (not expired, not invalidated) entry was there. */
+  delete(namespace: string, id: string): boolean {
     if (this.#closed) throw this.#closedError('delete');
-    const node = this.#entries.get(key);
-    if (node === undefined) return false;
-    const live = !isStale(node, Date.now());
-    this.#remove(node);
+    const slot = this.#namespaces.find(namespace)?.slots.get(id);
+    if (slot === undefined) return false;
+    const live = !this.#isStale(slot, Date.now());
+    this.#remove(slot);
     return live;
   }
 
   /** {@link delete} for each key; answers how many live entries were removed. */
-  deleteMany(keys: readonly string[]): number {
+  deleteMany(keys: readonly EntryKey[]): number {
     let removed = 0;
-    for (const key of keys) if (this.delete(key)) removed++;
+    for (const [namespace, id] of keys) if (this.delete(namespace, id)) removed++;
     return removed;
   }
 
@@ -168,7 +169,9 @@ export class MemoryStore implements Store {
   /** Drop every entry now. */
   clear(): void {
     if (this.#closed) throw this.#closedError('clear');
-    this.#dropAll();
+    this.#slots.clear();
+    this.#namespaces.clear();
+    this.#tags.clear();
   }
 
   /**
@@ -181,13 +184,13 @@ export class MemoryStore implements Store {
     if (this.#closed) return 0;
     const now = Date.now();
     let freed = 0;
-    for (let node = this.#list.oldest; node !== undefined; ) {
-      const next = node.newer;
-      if (isStale(node, now)) {
-        this.#remove(node);
+    for (let slot = this.#slots.oldest; slot !== NO_SLOT; ) {
+      const next = this.#slots.newerThan(slot);
+      if (this.#isStale(slot, now)) {
+        this.#remove(slot);
         freed++;
       }
-      node = next;
+      slot = next;
     }
     this.#reclaimed += freed;
     return freed;
@@ -195,7 +198,7 @@ export class MemoryStore implements Store {
 
   /** Always answers at once: `ok` until {@link close}, with entry counts in `details`. */
   async health(): Promise<StoreHealth> {
-    const details = { entries: this.#entries.size, maxEntries: this.maxEntries };
+    const details = { entries: this.#slots.size, maxEntries: this.maxEntries };
     if (this.#closed) return { ok: false, store: this.name, error: 'the store is closed', details };
     return { ok: true, store: this.name, latencyMs: 0, details };
   }
@@ -204,54 +207,49 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#dropAll();
+    this.#slots.release();
+    this.#namespaces.clear();
+    this.#tags.clear();
   }
 
-  #write(key: string, value: unknown, options: StoreSetOptions): void {
+  #write(namespace: string, id: string, value: unknown, options: StoreSetOptions): void {
+    const slots = this.#slots;
     const now = coarseNow();
     // Sweep before inserting: a freed stale slot can spare a live entry from eviction.
     for (let step = 0; step < SWEEP_STEPS; step++) {
-      const node = this.#list.nextToSweep();
-      if (node === undefined) break;
-      if (isStale(node, now)) {
-        this.#remove(node);
+      const slot = slots.nextToSweep();
+      if (slot === NO_SLOT) break;
+      if (this.#isStale(slot, now)) {
+        this.#remove(slot);
         this.#reclaimed++;
       }
     }
-    const previous = this.#entries.get(key);
-    if (previous !== undefined) {
-      // Its map slot is overwritten below; only the list link and the scope refs go.
-      this.#list.unlink(previous);
-      this.#release(previous);
-    }
-    const namespace = this.#namespaces.acquireNamespaceOf(key);
-    const node = new MemoryNode(key, value, now + options.ttlMs, namespace, this.#tags.acquireAll(options.tags));
-    this.#entries.set(key, node);
-    this.#list.push(node);
-    const oldest = this.#list.oldest;
-    if (this.#entries.size > this.maxEntries && oldest !== undefined) {
-      this.#remove(oldest);
+    const previous = this.#namespaces.find(namespace)?.slots.get(id);
+    if (previous !== undefined) this.#remove(previous);
+    if (slots.size >= this.maxEntries) {
+      this.#remove(slots.oldest);
       this.#evictions++;
     }
+    // Acquired after the removals, which may have emptied (and so forgotten) the namespace.
+    const scope = this.#namespaces.acquire(namespace);
+    const tags = this.#tags.acquireAll(options.tags);
+    const owner: Owner = tags === undefined ? scope : new TaggedOwner(scope, tags);
+    scope.slots.set(id, slots.add(id, value, owner, now + options.ttlMs));
   }
 
-  /** Unlink, unmap and release a held node. */
-  #remove(node: MemoryNode): void {
-    this.#list.unlink(node);
-    this.#entries.delete(node.key);
-    this.#release(node);
+  #isStale(slot: number, now: number): boolean {
+    return (this.#slots.expiresAt[slot] as number) <= now || ownerIsDead(this.#slots.owners[slot] as Owner);
   }
 
-  #release(node: MemoryNode): void {
-    this.#namespaces.release(node.namespace);
-    if (node.tags !== undefined) for (const scope of node.tags) this.#tags.release(scope);
-  }
-
-  #dropAll(): void {
-    this.#list.clear();
-    this.#entries.clear();
-    this.#namespaces.clear();
-    this.#tags.clear();
+  /** Unindex, release and free a held slot. */
+  #remove(slot: number): void {
+    const slots = this.#slots;
+    const owner = slots.owners[slot] as Owner;
+    const scope: NamespaceScope = namespaceOfOwner(owner);
+    scope.slots.delete(slots.ids[slot] as string);
+    if (owner instanceof TaggedOwner) this.#tags.releaseAll(owner.tags);
+    slots.remove(slot);
+    this.#namespaces.releaseIfEmpty(scope);
   }
 
   #closedError(operation: string): CacheClosedError {
@@ -274,10 +272,10 @@ export function memoryStore(options?: MemoryStoreOptions): MemoryStore {
   return new MemoryStore(options);
 }
 
-function checkTtl(key: string, ttlMs: unknown): void {
+function checkTtl(namespace: string, id: string, ttlMs: unknown): void {
   if (typeof ttlMs !== 'number' || !(ttlMs > 0)) {
     throw new InvalidTtlError(
-      `memory store set of "${key}": ttlMs is ${String(ttlMs)}; give a number of milliseconds > 0 (fractions and Infinity allowed).`,
+      `memory store set of "${joinKey(namespace, id)}": ttlMs is ${String(ttlMs)}; give a number of milliseconds > 0 (fractions and Infinity allowed).`,
     );
   }
 }

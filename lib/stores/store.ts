@@ -2,8 +2,11 @@
  * The driver interface every store implements. The Cache owns every policy (single-flight, TTL
  * parsing, events, timeouts, stats); a store only keeps entries.
  *
- * Keys are `namespace:id` strings. The namespace is the text before the first `:` (`''` when
- * there is none); namespaces never contain `:`, so the split is unambiguous.
+ * An entry is addressed by a namespace and an id, given apart: the decorators produce them apart
+ * (`'ProductService.getProduct'` and the encoded arguments), so an in-process store can key its
+ * maps by the id alone and never builds, hashes or keeps the joined string. The joined form
+ * {@link joinKey} (`namespace:id`) is what the Cache's own methods, events and shared backends
+ * use. Namespaces never contain `:`; `''` is the namespace of a key without one.
  *
  * Methods may answer synchronously (the memory store does, which keeps a cache hit free of
  * promise work) or with a promise (Redis). Callers must accept both.
@@ -28,10 +31,15 @@ export interface StoreSetOptions {
   readonly tags?: readonly string[] | undefined;
 }
 
+/** The address of one entry: `[namespace, id]`. */
+export type EntryKey = readonly [namespace: string, id: string];
+
 /** One entry of a {@link Store.setMany} call. */
 export interface StoreWrite extends StoreSetOptions {
-  /** The `namespace:id` key. */
-  readonly key: string;
+  /** The entry's namespace (no `:`). */
+  readonly namespace: string;
+  /** The entry's id within its namespace. */
+  readonly id: string;
   /** The value to keep. */
   readonly value: unknown;
 }
@@ -54,7 +62,7 @@ export interface StoreHealth {
 export interface StoreNotice {
   /** `decode-error`: a stored payload could not be decoded and was treated as a miss. */
   readonly type: 'decode-error';
-  /** The key concerned. */
+  /** The key concerned, joined (`namespace:id`). */
   readonly key: string;
   /** The underlying error. */
   readonly error: Error;
@@ -69,18 +77,18 @@ export interface Store {
    * then protects stored values against mutation by callers.
    */
   readonly sharesReferences: boolean;
-  /** The entry at `key`, or `undefined` when absent, expired or invalidated. */
-  get(key: string): MaybePromise<StoredEntry | undefined>;
+  /** The entry `id` of `namespace`, or `undefined` when absent, expired or invalidated. */
+  get(namespace: string, id: string): MaybePromise<StoredEntry | undefined>;
   /** Several entries in one round trip, in the order of `keys`. */
-  getMany(keys: readonly string[]): MaybePromise<Array<StoredEntry | undefined>>;
-  /** Store `value` at `key`, replacing what was there. */
-  set(key: string, value: unknown, options: StoreSetOptions): MaybePromise<void>;
+  getMany(keys: readonly EntryKey[]): MaybePromise<Array<StoredEntry | undefined>>;
+  /** Store `value` as entry `id` of `namespace`, replacing what was there. */
+  set(namespace: string, id: string, value: unknown, options: StoreSetOptions): MaybePromise<void>;
   /** Several writes in one round trip. */
   setMany(writes: readonly StoreWrite[]): MaybePromise<void>;
-  /** Remove `key`; `true` when a live entry was there. */
-  delete(key: string): MaybePromise<boolean>;
-  /** Remove several keys in one round trip; answers how many live entries were removed. */
-  deleteMany(keys: readonly string[]): MaybePromise<number>;
+  /** Remove entry `id` of `namespace`; `true` when a live entry was there. */
+  delete(namespace: string, id: string): MaybePromise<boolean>;
+  /** Remove several entries in one round trip; answers how many live entries were removed. */
+  deleteMany(keys: readonly EntryKey[]): MaybePromise<number>;
   /** Drop every entry of `namespace` (O(1) work, no scan of the keyspace). */
   deleteNamespace(namespace: string): MaybePromise<void>;
   /** Drop every entry carrying any of `tags` (O(1) work per tag). */
@@ -95,8 +103,22 @@ export interface Store {
   onNotice?(listener: (notice: StoreNotice) => void): void;
 }
 
-/** The namespace of a `namespace:id` key (`''` when the key has no `:`). */
+/** The namespace of a joined `namespace:id` key (`''` when the key has no `:`). */
 export function namespaceOf(key: string): string {
   const colon = key.indexOf(':');
   return colon === -1 ? '' : key.slice(0, colon);
+}
+
+/**
+ * The joined form of an entry's address: `namespace:id`, or the bare id in namespace `''`.
+ * {@link splitKey} inverts it.
+ */
+export function joinKey(namespace: string, id: string): string {
+  return namespace === '' ? id : namespace + ':' + id;
+}
+
+/** The `[namespace, id]` of a joined key: split at the first `:` (none: namespace `''`). */
+export function splitKey(key: string): EntryKey {
+  const colon = key.indexOf(':');
+  return colon === -1 ? ['', key] : [key.slice(0, colon), key.slice(colon + 1)];
 }

@@ -1,4 +1,4 @@
-import { memoryStore, type Store, type StoredEntry, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../../lib/index.js';
+import { memoryStore, type EntryKey, type Store, type StoredEntry, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../../lib/index.js';
 
 /**
  * A store that answers asynchronously like a remote one and can be told to fail: every operation
@@ -19,22 +19,22 @@ export class FaultyStore implements Store {
     return action();
   }
 
-  get(key: string): Promise<StoredEntry | undefined> {
-    return this.run('get', () => this.inner.get(key));
+  get(namespace: string, id: string): Promise<StoredEntry | undefined> {
+    return this.run('get', () => this.inner.get(namespace, id));
   }
-  getMany(keys: readonly string[]): Promise<Array<StoredEntry | undefined>> {
+  getMany(keys: readonly EntryKey[]): Promise<Array<StoredEntry | undefined>> {
     return this.run('getMany', () => this.inner.getMany(keys));
   }
-  set(key: string, value: unknown, options: StoreSetOptions): Promise<void> {
-    return this.run('set', () => this.inner.set(key, structuredClone(value), options));
+  set(namespace: string, id: string, value: unknown, options: StoreSetOptions): Promise<void> {
+    return this.run('set', () => this.inner.set(namespace, id, structuredClone(value), options));
   }
   setMany(writes: readonly StoreWrite[]): Promise<void> {
     return this.run('setMany', () => this.inner.setMany(writes));
   }
-  delete(key: string): Promise<boolean> {
-    return this.run('delete', () => this.inner.delete(key));
+  delete(namespace: string, id: string): Promise<boolean> {
+    return this.run('delete', () => this.inner.delete(namespace, id));
   }
-  deleteMany(keys: readonly string[]): Promise<number> {
+  deleteMany(keys: readonly EntryKey[]): Promise<number> {
     return this.run('deleteMany', () => this.inner.deleteMany(keys));
   }
   deleteNamespace(namespace: string): Promise<void> {

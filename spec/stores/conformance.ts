@@ -10,7 +10,7 @@
  * trip belongs to the serializer specs of the stores that serialize.
  */
 import { expect } from 'chai';
-import type { Store, StoredEntry } from '../../lib/stores/store.js';
+import type { EntryKey, Store, StoredEntry } from '../../lib/stores/store.js';
 
 /** Short TTL for expiry tests, and how long to wait for it to pass (large margin). */
 const SHORT_TTL_MS = 40;
@@ -44,8 +44,8 @@ export function describeStoreConformance(
     let made = false;
     let ns: string;
     let other: string;
-    /** A key of this test's namespace. */
-    const k = (id: string): string => `${ns}:${id}`;
+    /** An entry of this test's namespace. */
+    const k = (id: string): EntryKey => [ns, id];
     const tag = (name: string): string => `${ns}-${name}`;
 
     beforeEach(async () => {
@@ -63,14 +63,14 @@ export function describeStoreConformance(
       else await store.close();
     });
 
-    async function valueAt(key: string): Promise<unknown> {
-      const entry = await store.get(key);
+    async function valueAt([namespace, id]: EntryKey): Promise<unknown> {
+      const entry = await store.get(namespace, id);
       return entry === undefined ? undefined : entry.value;
     }
 
     describe('get / set', () => {
       it('answers undefined for a missing key', async () => {
-        expect(await store.get(k('missing'))).to.equal(undefined);
+        expect(await store.get(...k('missing'))).to.equal(undefined);
       });
 
       it('round-trips objects, arrays, null, strings, numbers and booleans', async () => {
@@ -89,52 +89,52 @@ export function describeStoreConformance(
           true: true,
           false: false,
         };
-        for (const [id, value] of Object.entries(values)) await store.set(k(id), value, { ttlMs: LONG_TTL_MS });
+        for (const [id, value] of Object.entries(values)) await store.set(...k(id), value, { ttlMs: LONG_TTL_MS });
         for (const [id, value] of Object.entries(values)) {
-          const entry = await store.get(k(id));
+          const entry = await store.get(...k(id));
           expect(entry, id).to.not.equal(undefined);
           expect(entry?.value, id).to.deep.equal(value);
         }
       });
 
       it('overwrites the previous value', async () => {
-        await store.set(k('a'), 'first', { ttlMs: LONG_TTL_MS });
-        await store.set(k('a'), { second: true }, { ttlMs: LONG_TTL_MS });
+        await store.set(...k('a'), 'first', { ttlMs: LONG_TTL_MS });
+        await store.set(...k('a'), { second: true }, { ttlMs: LONG_TTL_MS });
         expect(await valueAt(k('a'))).to.deep.equal({ second: true });
       });
 
       it('keeps keys apart, including one without a namespace', async () => {
-        await store.set(k('a'), 'a', { ttlMs: LONG_TTL_MS });
-        await store.set(`${ns}a`, 'no colon', { ttlMs: LONG_TTL_MS });
-        await store.set(`${other}:a`, 'other', { ttlMs: LONG_TTL_MS });
+        await store.set(...k('a'), 'a', { ttlMs: LONG_TTL_MS });
+        await store.set('', `${ns}a`, 'no colon', { ttlMs: LONG_TTL_MS });
+        await store.set(other, 'a', 'other', { ttlMs: LONG_TTL_MS });
         expect(await valueAt(k('a'))).to.equal('a');
-        expect(await valueAt(`${ns}a`)).to.equal('no colon');
-        expect(await valueAt(`${other}:a`)).to.equal('other');
+        expect(await valueAt(['', `${ns}a`])).to.equal('no colon');
+        expect(await valueAt([other, 'a'])).to.equal('other');
       });
     });
 
     describe('TTL', () => {
       it('stops returning an entry once its TTL has passed', async () => {
-        await store.set(k('short'), 'v', { ttlMs: SHORT_TTL_MS });
-        await store.set(k('long'), 'v', { ttlMs: LONG_TTL_MS });
+        await store.set(...k('short'), 'v', { ttlMs: SHORT_TTL_MS });
+        await store.set(...k('long'), 'v', { ttlMs: LONG_TTL_MS });
         await sleep(PAST_SHORT_TTL_MS);
-        expect(await store.get(k('short'))).to.equal(undefined);
+        expect(await store.get(...k('short'))).to.equal(undefined);
         expect(await valueAt(k('long'))).to.equal('v');
       });
 
       it('accepts a fractional TTL', async () => {
-        await store.set(k('fraction'), 'v', { ttlMs: 30.5 });
-        await store.set(k('fraction-long'), 'v', { ttlMs: 5_000.5 });
+        await store.set(...k('fraction'), 'v', { ttlMs: 30.5 });
+        await store.set(...k('fraction-long'), 'v', { ttlMs: 5_000.5 });
         expect(await valueAt(k('fraction-long'))).to.equal('v');
         await sleep(PAST_SHORT_TTL_MS);
-        expect(await store.get(k('fraction'))).to.equal(undefined);
+        expect(await store.get(...k('fraction'))).to.equal(undefined);
         expect(await valueAt(k('fraction-long'))).to.equal('v');
       });
 
       it('never expires an entry with an Infinity TTL', async () => {
-        await store.set(k('forever'), 'v', { ttlMs: Infinity });
+        await store.set(...k('forever'), 'v', { ttlMs: Infinity });
         await sleep(PAST_SHORT_TTL_MS);
-        const entry = await store.get(k('forever'));
+        const entry = await store.get(...k('forever'));
         expect(entry?.value).to.equal('v');
         expect(entry?.expiresAt).to.equal(Infinity);
       });
@@ -142,8 +142,8 @@ export function describeStoreConformance(
       it('reports expiresAt as about now + ttl', async () => {
         const ttlMs = 5_000;
         const before = Date.now();
-        await store.set(k('a'), 'v', { ttlMs });
-        const entry = await store.get(k('a'));
+        await store.set(...k('a'), 'v', { ttlMs });
+        const entry = await store.get(...k('a'));
         const after = Date.now();
         expect(entry).to.not.equal(undefined);
         // Stores that keep whole milliseconds may round; 25 ms covers that and a slow round trip.
@@ -151,44 +151,44 @@ export function describeStoreConformance(
       });
 
       it('replaces the TTL on overwrite, both ways', async () => {
-        await store.set(k('grows'), 'v1', { ttlMs: SHORT_TTL_MS });
-        await store.set(k('grows'), 'v2', { ttlMs: LONG_TTL_MS });
-        await store.set(k('shrinks'), 'v1', { ttlMs: Infinity });
-        await store.set(k('shrinks'), 'v2', { ttlMs: SHORT_TTL_MS });
+        await store.set(...k('grows'), 'v1', { ttlMs: SHORT_TTL_MS });
+        await store.set(...k('grows'), 'v2', { ttlMs: LONG_TTL_MS });
+        await store.set(...k('shrinks'), 'v1', { ttlMs: Infinity });
+        await store.set(...k('shrinks'), 'v2', { ttlMs: SHORT_TTL_MS });
         await sleep(PAST_SHORT_TTL_MS);
         expect(await valueAt(k('grows'))).to.equal('v2');
-        expect(await store.get(k('shrinks'))).to.equal(undefined);
+        expect(await store.get(...k('shrinks'))).to.equal(undefined);
       });
     });
 
     describe('delete', () => {
       it('answers true when a live entry was removed, false otherwise', async () => {
-        await store.set(k('a'), 'v', { ttlMs: LONG_TTL_MS });
-        expect(await store.delete(k('a'))).to.equal(true);
-        expect(await store.get(k('a'))).to.equal(undefined);
-        expect(await store.delete(k('a'))).to.equal(false);
-        expect(await store.delete(k('never-set'))).to.equal(false);
+        await store.set(...k('a'), 'v', { ttlMs: LONG_TTL_MS });
+        expect(await store.delete(...k('a'))).to.equal(true);
+        expect(await store.get(...k('a'))).to.equal(undefined);
+        expect(await store.delete(...k('a'))).to.equal(false);
+        expect(await store.delete(...k('never-set'))).to.equal(false);
       });
 
       it('answers false for an expired or invalidated entry', async () => {
-        await store.set(k('expired'), 'v', { ttlMs: SHORT_TTL_MS });
-        await store.set(k('tagged'), 'v', { ttlMs: LONG_TTL_MS, tags: [tag('t')] });
-        await store.set(`${other}:cleared`, 'v', { ttlMs: LONG_TTL_MS });
+        await store.set(...k('expired'), 'v', { ttlMs: SHORT_TTL_MS });
+        await store.set(...k('tagged'), 'v', { ttlMs: LONG_TTL_MS, tags: [tag('t')] });
+        await store.set(other, 'cleared', 'v', { ttlMs: LONG_TTL_MS });
         await sleep(PAST_SHORT_TTL_MS);
         await store.invalidateTags([tag('t')]);
         await store.deleteNamespace(other);
-        expect(await store.delete(k('expired'))).to.equal(false);
-        expect(await store.delete(k('tagged'))).to.equal(false);
-        expect(await store.delete(`${other}:cleared`)).to.equal(false);
+        expect(await store.delete(...k('expired'))).to.equal(false);
+        expect(await store.delete(...k('tagged'))).to.equal(false);
+        expect(await store.delete(other, 'cleared')).to.equal(false);
       });
 
       it('deleteMany answers how many live entries it removed', async () => {
-        await store.set(k('a'), 1, { ttlMs: LONG_TTL_MS });
-        await store.set(k('b'), 2, { ttlMs: LONG_TTL_MS });
-        await store.set(k('keep'), 3, { ttlMs: LONG_TTL_MS });
+        await store.set(...k('a'), 1, { ttlMs: LONG_TTL_MS });
+        await store.set(...k('b'), 2, { ttlMs: LONG_TTL_MS });
+        await store.set(...k('keep'), 3, { ttlMs: LONG_TTL_MS });
         expect(await store.deleteMany([k('a'), k('missing'), k('b'), k('a')])).to.equal(2);
-        expect(await store.get(k('a'))).to.equal(undefined);
-        expect(await store.get(k('b'))).to.equal(undefined);
+        expect(await store.get(...k('a'))).to.equal(undefined);
+        expect(await store.get(...k('b'))).to.equal(undefined);
         expect(await valueAt(k('keep'))).to.equal(3);
         expect(await store.deleteMany([])).to.equal(0);
       });
@@ -196,8 +196,8 @@ export function describeStoreConformance(
 
     describe('getMany / setMany', () => {
       it('getMany answers in the order of the keys, with undefined for misses', async () => {
-        await store.set(k('a'), 'A', { ttlMs: LONG_TTL_MS });
-        await store.set(k('c'), 'C', { ttlMs: LONG_TTL_MS });
+        await store.set(...k('a'), 'A', { ttlMs: LONG_TTL_MS });
+        await store.set(...k('c'), 'C', { ttlMs: LONG_TTL_MS });
         const entries = await store.getMany([k('c'), k('b'), k('a'), k('c')]);
         expect(entries.map((entry) => entry?.value)).to.deep.equal(['C', undefined, 'A', 'C']);
         expect(await store.getMany([])).to.deep.equal([]);
@@ -205,17 +205,17 @@ export function describeStoreConformance(
 
       it('setMany writes every entry with its own TTL and tags', async () => {
         await store.setMany([
-          { key: k('a'), value: { n: 1 }, ttlMs: LONG_TTL_MS },
-          { key: k('b'), value: [2], ttlMs: SHORT_TTL_MS },
-          { key: k('c'), value: 'three', ttlMs: Infinity, tags: [tag('t')] },
+          { namespace: ns, id: 'a', value: { n: 1 }, ttlMs: LONG_TTL_MS },
+          { namespace: ns, id: 'b', value: [2], ttlMs: SHORT_TTL_MS },
+          { namespace: ns, id: 'c', value: 'three', ttlMs: Infinity, tags: [tag('t')] },
         ]);
         const entries = await store.getMany([k('a'), k('c')]);
         expect(entries.map((entry) => entry?.value)).to.deep.equal([{ n: 1 }, 'three']);
         expect(entries[1]?.expiresAt).to.equal(Infinity);
         await sleep(PAST_SHORT_TTL_MS);
-        expect(await store.get(k('b'))).to.equal(undefined);
+        expect(await store.get(...k('b'))).to.equal(undefined);
         await store.invalidateTags([tag('t')]);
-        expect(await store.get(k('c'))).to.equal(undefined);
+        expect(await store.get(...k('c'))).to.equal(undefined);
         expect(await valueAt(k('a'))).to.deep.equal({ n: 1 });
         await store.setMany([]);
       });
@@ -223,33 +223,33 @@ export function describeStoreConformance(
 
     describe('deleteNamespace', () => {
       it('drops every entry of that namespace and only those', async () => {
-        await store.set(k('a'), 1, { ttlMs: LONG_TTL_MS });
-        await store.set(k('b'), 2, { ttlMs: Infinity, tags: [tag('t')] });
-        await store.set(`${other}:a`, 3, { ttlMs: LONG_TTL_MS });
-        await store.set(`${ns}x:a`, 4, { ttlMs: LONG_TTL_MS }); // a namespace sharing the prefix
+        await store.set(...k('a'), 1, { ttlMs: LONG_TTL_MS });
+        await store.set(...k('b'), 2, { ttlMs: Infinity, tags: [tag('t')] });
+        await store.set(other, 'a', 3, { ttlMs: LONG_TTL_MS });
+        await store.set(`${ns}x`, 'a', 4, { ttlMs: LONG_TTL_MS }); // a namespace sharing the prefix
         await store.deleteNamespace(ns);
         expect(await store.getMany([k('a'), k('b')])).to.deep.equal([undefined, undefined]);
-        expect(await valueAt(`${other}:a`)).to.equal(3);
-        expect(await valueAt(`${ns}x:a`)).to.equal(4);
+        expect(await valueAt([other, 'a'])).to.equal(3);
+        expect(await valueAt([`${ns}x`, 'a'])).to.equal(4);
       });
 
       it('shows entries written after the clear again', async () => {
-        await store.set(k('a'), 'old', { ttlMs: LONG_TTL_MS });
+        await store.set(...k('a'), 'old', { ttlMs: LONG_TTL_MS });
         await store.deleteNamespace(ns);
-        await store.set(k('a'), 'new', { ttlMs: LONG_TTL_MS, tags: [tag('t')] });
-        await store.set(k('b'), 'b', { ttlMs: LONG_TTL_MS });
+        await store.set(...k('a'), 'new', { ttlMs: LONG_TTL_MS, tags: [tag('t')] });
+        await store.set(...k('b'), 'b', { ttlMs: LONG_TTL_MS });
         expect(await valueAt(k('a'))).to.equal('new');
         expect(await valueAt(k('b'))).to.equal('b');
         // Clearing twice works the same way.
         await store.deleteNamespace(ns);
-        expect(await store.get(k('a'))).to.equal(undefined);
-        await store.set(k('a'), 'newer', { ttlMs: LONG_TTL_MS });
+        expect(await store.get(...k('a'))).to.equal(undefined);
+        await store.set(...k('a'), 'newer', { ttlMs: LONG_TTL_MS });
         expect(await valueAt(k('a'))).to.equal('newer');
       });
 
       it('accepts a namespace that has no entries', async () => {
         await store.deleteNamespace(uniqueNamespace());
-        await store.set(k('a'), 1, { ttlMs: LONG_TTL_MS });
+        await store.set(...k('a'), 1, { ttlMs: LONG_TTL_MS });
         expect(await valueAt(k('a'))).to.equal(1);
       });
     });
@@ -257,20 +257,20 @@ export function describeStoreConformance(
     describe('invalidateTags', () => {
       it('drops exactly the entries carrying one of the tags', async () => {
         const [t1, t2, t3] = [tag('t1'), tag('t2'), tag('t3')];
-        await store.set(k('t1'), 'a', { ttlMs: LONG_TTL_MS, tags: [t1] });
-        await store.set(k('t2'), 'b', { ttlMs: LONG_TTL_MS, tags: [t2] });
-        await store.set(k('emptyTags'), 'c', { ttlMs: LONG_TTL_MS, tags: [] });
-        await store.set(k('noTags'), 'd', { ttlMs: LONG_TTL_MS });
-        await store.set(k('t1t3'), 'e', { ttlMs: Infinity, tags: [t1, t3] });
-        await store.set(k('t3t2'), 'f', { ttlMs: LONG_TTL_MS, tags: [t3, t2] });
-        await store.set(`${other}:t1`, 'g', { ttlMs: LONG_TTL_MS, tags: [t1] }); // tags span namespaces
+        await store.set(...k('t1'), 'a', { ttlMs: LONG_TTL_MS, tags: [t1] });
+        await store.set(...k('t2'), 'b', { ttlMs: LONG_TTL_MS, tags: [t2] });
+        await store.set(...k('emptyTags'), 'c', { ttlMs: LONG_TTL_MS, tags: [] });
+        await store.set(...k('noTags'), 'd', { ttlMs: LONG_TTL_MS });
+        await store.set(...k('t1t3'), 'e', { ttlMs: Infinity, tags: [t1, t3] });
+        await store.set(...k('t3t2'), 'f', { ttlMs: LONG_TTL_MS, tags: [t3, t2] });
+        await store.set(other, 't1', 'g', { ttlMs: LONG_TTL_MS, tags: [t1] }); // tags span namespaces
 
         await store.invalidateTags([t1]);
         const ids = ['t1', 't2', 'emptyTags', 'noTags', 't1t3', 't3t2'];
         expect((await store.getMany(ids.map(k))).map((entry) => entry?.value)).to.deep.equal([
           undefined, 'b', 'c', 'd', undefined, 'f',
         ]);
-        expect(await store.get(`${other}:t1`)).to.equal(undefined);
+        expect(await store.get(other, 't1')).to.equal(undefined);
 
         await store.invalidateTags([t2, t3]);
         expect((await store.getMany(ids.map(k))).map((entry) => entry?.value)).to.deep.equal([
@@ -280,26 +280,26 @@ export function describeStoreConformance(
 
       it('tags entries written after an invalidation again', async () => {
         const t = tag('t');
-        await store.set(k('a'), 'old', { ttlMs: LONG_TTL_MS, tags: [t] });
+        await store.set(...k('a'), 'old', { ttlMs: LONG_TTL_MS, tags: [t] });
         await store.invalidateTags([t]);
-        await store.set(k('a'), 'new', { ttlMs: LONG_TTL_MS, tags: [t] });
+        await store.set(...k('a'), 'new', { ttlMs: LONG_TTL_MS, tags: [t] });
         expect(await valueAt(k('a'))).to.equal('new');
         await store.invalidateTags([t]);
-        expect(await store.get(k('a'))).to.equal(undefined);
+        expect(await store.get(...k('a'))).to.equal(undefined);
       });
 
       it('follows the tags of the latest write of a key', async () => {
         const [t1, t2] = [tag('t1'), tag('t2')];
-        await store.set(k('a'), 'v1', { ttlMs: LONG_TTL_MS, tags: [t1] });
-        await store.set(k('a'), 'v2', { ttlMs: LONG_TTL_MS, tags: [t2] });
+        await store.set(...k('a'), 'v1', { ttlMs: LONG_TTL_MS, tags: [t1] });
+        await store.set(...k('a'), 'v2', { ttlMs: LONG_TTL_MS, tags: [t2] });
         await store.invalidateTags([t1]);
         expect(await valueAt(k('a'))).to.equal('v2');
         await store.invalidateTags([t2]);
-        expect(await store.get(k('a'))).to.equal(undefined);
+        expect(await store.get(...k('a'))).to.equal(undefined);
       });
 
       it('accepts unknown tags and an empty list', async () => {
-        await store.set(k('a'), 1, { ttlMs: LONG_TTL_MS, tags: [tag('t')] });
+        await store.set(...k('a'), 1, { ttlMs: LONG_TTL_MS, tags: [tag('t')] });
         await store.invalidateTags([]);
         await store.invalidateTags([tag('unknown')]);
         expect(await valueAt(k('a'))).to.equal(1);
@@ -308,11 +308,11 @@ export function describeStoreConformance(
 
     describe('clear / health / close', () => {
       it('clear drops every entry and the store keeps working', async () => {
-        await store.set(k('a'), 1, { ttlMs: LONG_TTL_MS, tags: [tag('t')] });
-        await store.set(`${other}:b`, 2, { ttlMs: Infinity });
+        await store.set(...k('a'), 1, { ttlMs: LONG_TTL_MS, tags: [tag('t')] });
+        await store.set(other, 'b', 2, { ttlMs: Infinity });
         await store.clear();
-        expect(await store.getMany([k('a'), `${other}:b`])).to.deep.equal([undefined, undefined]);
-        await store.set(k('a'), 3, { ttlMs: LONG_TTL_MS, tags: [tag('t')] });
+        expect(await store.getMany([k('a'), [other, 'b']])).to.deep.equal([undefined, undefined]);
+        await store.set(...k('a'), 3, { ttlMs: LONG_TTL_MS, tags: [tag('t')] });
         expect(await valueAt(k('a'))).to.equal(3);
       });
 

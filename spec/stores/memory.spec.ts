@@ -92,12 +92,12 @@ describe('memoryStore', () => {
     it('answers every data method without a promise', () => {
       const store = memoryStore();
       const answers = [
-        store.set('ns:a', 1, { ttlMs: 1000 }),
-        store.get('ns:a'),
-        store.getMany(['ns:a']),
-        store.setMany([{ key: 'ns:b', value: 2, ttlMs: 1000 }]),
-        store.delete('ns:b'),
-        store.deleteMany(['ns:a']),
+        store.set('ns', 'a', 1, { ttlMs: 1000 }),
+        store.get('ns', 'a'),
+        store.getMany([['ns', 'a']]),
+        store.setMany([{ namespace: 'ns', id: 'b', value: 2, ttlMs: 1000 }]),
+        store.delete('ns', 'b'),
+        store.deleteMany([['ns', 'a']]),
         store.deleteNamespace('ns'),
         store.invalidateTags(['t']),
         store.clear(),
@@ -111,68 +111,57 @@ describe('memoryStore', () => {
     it('get returns the very value that was set', () => {
       const store = memoryStore();
       const value = { id: 1, tags: ['x'] };
-      store.set('ns:a', value, { ttlMs: 1000 });
-      expect(store.get('ns:a')?.value).to.equal(value);
-      expect(store.getMany(['ns:a'])[0]?.value).to.equal(value);
-    });
-
-    it('a hit returns the held entry itself: the identical object every time', () => {
-      const store = memoryStore();
-      store.set('ns:a', 'v', { ttlMs: 1000 });
-      store.set('ns:b', 'v', { ttlMs: 1000 });
-      const first = store.get('ns:a');
-      store.get('ns:b'); // moves a away from the most recent end
-      const second = store.get('ns:a');
-      expect(first).to.not.equal(undefined);
-      expect(second).to.equal(first);
+      store.set('ns', 'a', value, { ttlMs: 1000 });
+      expect(store.get('ns', 'a')?.value).to.equal(value);
+      expect(store.getMany([['ns', 'a']])[0]?.value).to.equal(value);
     });
 
     it('an entry handed out is not changed by a later overwrite', () => {
       const store = memoryStore();
-      store.set('ns:a', 'old', { ttlMs: 1000 });
-      const old = store.get('ns:a');
-      store.set('ns:a', 'new', { ttlMs: 5000 });
+      store.set('ns', 'a', 'old', { ttlMs: 1000 });
+      const old = store.get('ns', 'a');
+      store.set('ns', 'a', 'new', { ttlMs: 5000 });
       expect(old).to.include({ value: 'old', expiresAt: 1_001_000 });
-      expect(store.get('ns:a')).to.include({ value: 'new', expiresAt: 1_005_000 });
+      expect(store.get('ns', 'a')).to.include({ value: 'new', expiresAt: 1_005_000 });
     });
   });
 
   describe('LRU', () => {
     it('evicts the least recently used entry first; a get refreshes recency', () => {
       const store = memoryStore({ maxEntries: 3 });
-      for (const id of ['a', 'b', 'c']) store.set(`ns:${id}`, id, { ttlMs: Infinity });
-      store.get('ns:a');
-      store.set('ns:d', 'd', { ttlMs: Infinity });
-      expect(store.get('ns:b')).to.equal(undefined);
-      expect(['a', 'c', 'd'].map((id) => store.get(`ns:${id}`)?.value)).to.deep.equal(['a', 'c', 'd']);
+      for (const id of ['a', 'b', 'c']) store.set('ns', `${id}`, id, { ttlMs: Infinity });
+      store.get('ns', 'a');
+      store.set('ns', 'd', 'd', { ttlMs: Infinity });
+      expect(store.get('ns', 'b')).to.equal(undefined);
+      expect(['a', 'c', 'd'].map((id) => store.get('ns', `${id}`)?.value)).to.deep.equal(['a', 'c', 'd']);
       // Recency now: a, c, d (oldest first). An overwrite refreshes too.
-      store.set('ns:a', 'a2', { ttlMs: Infinity });
-      store.set('ns:e', 'e', { ttlMs: Infinity });
-      expect(store.get('ns:c')).to.equal(undefined);
+      store.set('ns', 'a', 'a2', { ttlMs: Infinity });
+      store.set('ns', 'e', 'e', { ttlMs: Infinity });
+      expect(store.get('ns', 'c')).to.equal(undefined);
       expect(store.stats.evictions).to.equal(2);
     });
 
     it('getMany refreshes recency as well', () => {
       const store = memoryStore({ maxEntries: 2 });
-      store.set('ns:a', 'a', { ttlMs: Infinity });
-      store.set('ns:b', 'b', { ttlMs: Infinity });
-      store.getMany(['ns:a']);
-      store.set('ns:c', 'c', { ttlMs: Infinity });
-      expect(store.getMany(['ns:a', 'ns:b', 'ns:c']).map((entry) => entry?.value)).to.deep.equal(['a', undefined, 'c']);
+      store.set('ns', 'a', 'a', { ttlMs: Infinity });
+      store.set('ns', 'b', 'b', { ttlMs: Infinity });
+      store.getMany([['ns', 'a']]);
+      store.set('ns', 'c', 'c', { ttlMs: Infinity });
+      expect(store.getMany([['ns', 'a'], ['ns', 'b'], ['ns', 'c']]).map((entry) => entry?.value)).to.deep.equal(['a', undefined, 'c']);
     });
 
     it('never holds more than maxEntries: 50_000 distinct keys into 1_000', () => {
       const store = memoryStore({ maxEntries: 1_000 });
       let largest = 0;
       for (let i = 0; i < 50_000; i++) {
-        store.set(`ns${i % 7}:${i}`, i, { ttlMs: Infinity, tags: [`t${i % 13}`] });
+        store.set(`ns${i % 7}`, `${i}`, i, { ttlMs: Infinity, tags: [`t${i % 13}`] });
         largest = Math.max(largest, store.size);
       }
       expect(largest).to.equal(1_000);
       expect(store.size).to.equal(1_000);
-      expect(store.get('ns0:0')).to.equal(undefined);
-      expect(store.get(`ns${49_999 % 7}:49999`)?.value).to.equal(49_999);
-      expect(store.get(`ns${49_000 % 7}:49000`)?.value).to.equal(49_000);
+      expect(store.get('ns0', '0')).to.equal(undefined);
+      expect(store.get(`ns${49_999 % 7}`, '49999')?.value).to.equal(49_999);
+      expect(store.get(`ns${49_000 % 7}`, '49000')?.value).to.equal(49_000);
       expect(store.stats.evictions).to.equal(49_000);
     });
   });
@@ -180,30 +169,30 @@ describe('memoryStore', () => {
   describe('TTL and reclaiming', () => {
     it('returns an entry until its expiry and never at or after it', async () => {
       const store = memoryStore();
-      store.set('ns:a', 'v', { ttlMs: 1000 });
-      store.set('ns:f', 'v', { ttlMs: 0.5 });
-      expect(store.get('ns:a')?.expiresAt).to.equal(1_001_000);
-      expect(store.get('ns:f')?.expiresAt).to.equal(1_000_000.5);
+      store.set('ns', 'a', 'v', { ttlMs: 1000 });
+      store.set('ns', 'f', 'v', { ttlMs: 0.5 });
+      expect(store.get('ns', 'a')?.expiresAt).to.equal(1_001_000);
+      expect(store.get('ns', 'f')?.expiresAt).to.equal(1_000_000.5);
       await clock.tickAsync(1);
-      expect(store.get('ns:f')).to.equal(undefined);
+      expect(store.get('ns', 'f')).to.equal(undefined);
       await clock.tickAsync(998);
-      expect(store.get('ns:a')?.value).to.equal('v');
+      expect(store.get('ns', 'a')?.value).to.equal('v');
       await clock.tickAsync(1);
-      expect(store.get('ns:a')).to.equal(undefined);
+      expect(store.get('ns', 'a')).to.equal(undefined);
       expect(store.size).to.equal(0); // freed on access
     });
 
     it('rejects a TTL that is not a number > 0, and setMany then writes nothing', () => {
       const store = memoryStore();
       for (const ttlMs of [0, -1, NaN, '5' as unknown as number, undefined as unknown as number]) {
-        const error = thrown(() => store.set('ns:a', 1, { ttlMs }));
+        const error = thrown(() => store.set('ns', 'a', 1, { ttlMs }));
         expect(error).to.be.instanceOf(InvalidTtlError);
         expect(error.message).to.contain('"ns:a"').and.contain('> 0');
       }
       expect(() =>
         store.setMany([
-          { key: 'ns:ok', value: 1, ttlMs: 10 },
-          { key: 'ns:bad', value: 2, ttlMs: -1 },
+          { namespace: 'ns', id: 'ok', value: 1, ttlMs: 10 },
+          { namespace: 'ns', id: 'bad', value: 2, ttlMs: -1 },
         ]),
       ).to.throw(InvalidTtlError);
       expect(store.size).to.equal(0);
@@ -211,32 +200,32 @@ describe('memoryStore', () => {
 
     it('frees expired entries through the sweep on writes, without ever reading them', async () => {
       const store = memoryStore();
-      for (let i = 0; i < 1_000; i++) store.set(`old:${i}`, i, { ttlMs: 100 });
+      for (let i = 0; i < 1_000; i++) store.set('old', `${i}`, i, { ttlMs: 100 });
       await clock.tickAsync(200);
       expect(store.size).to.equal(1_000); // nothing reads them, nothing frees them yet
-      for (let i = 0; i < 500; i++) store.set(`new:${i}`, i, { ttlMs: Infinity });
+      for (let i = 0; i < 500; i++) store.set('new', `${i}`, i, { ttlMs: Infinity });
       const afterSome = store.size;
       expect(afterSome).to.be.below(1_500);
-      for (let i = 500; i < 2_000; i++) store.set(`new:${i}`, i, { ttlMs: Infinity });
+      for (let i = 500; i < 2_000; i++) store.set('new', `${i}`, i, { ttlMs: Infinity });
       expect(store.size).to.equal(2_000);
       expect(store.stats).to.include({ reclaimed: 1_000, evictions: 0, namespaces: 1 });
     });
 
     it('the sweep spares a live entry from eviction when a stale one can go', async () => {
       const store = memoryStore({ maxEntries: 2 });
-      store.set('ns:live', 'v', { ttlMs: Infinity });
-      store.set('ns:short', 'v', { ttlMs: 10 });
+      store.set('ns', 'live', 'v', { ttlMs: Infinity });
+      store.set('ns', 'short', 'v', { ttlMs: 10 });
       await clock.tickAsync(20);
-      store.set('ns:new', 'v', { ttlMs: Infinity });
-      expect(store.get('ns:live')?.value).to.equal('v');
+      store.set('ns', 'new', 'v', { ttlMs: Infinity });
+      expect(store.get('ns', 'live')?.value).to.equal('v');
       expect(store.stats.evictions).to.equal(0);
     });
 
     it('purgeExpired frees every stale entry and answers how many', async () => {
       const store = memoryStore();
-      for (let i = 0; i < 100; i++) store.set(`a:${i}`, i, { ttlMs: 100 });
-      for (let i = 0; i < 50; i++) store.set(`b:${i}`, i, { ttlMs: Infinity });
-      for (let i = 0; i < 30; i++) store.set(`c:${i}`, i, { ttlMs: Infinity });
+      for (let i = 0; i < 100; i++) store.set('a', `${i}`, i, { ttlMs: 100 });
+      for (let i = 0; i < 50; i++) store.set('b', `${i}`, i, { ttlMs: Infinity });
+      for (let i = 0; i < 30; i++) store.set('c', `${i}`, i, { ttlMs: Infinity });
       store.deleteNamespace('c');
       await clock.tickAsync(150);
       const before = store.stats.reclaimed;
@@ -249,40 +238,43 @@ describe('memoryStore', () => {
   describe('namespaces and tags', () => {
     it('deleteNamespace does no scan: entries are invalidated at once and freed lazily', () => {
       const store = memoryStore();
-      for (let i = 0; i < 100; i++) store.set(`a:${i}`, i, { ttlMs: Infinity });
-      store.set('b:0', 'b', { ttlMs: Infinity });
+      for (let i = 0; i < 100; i++) store.set('a', `${i}`, i, { ttlMs: Infinity });
+      store.set('b', '0', 'b', { ttlMs: Infinity });
       store.deleteNamespace('a');
       expect(store.size).to.equal(101);
-      expect(store.get('a:5')).to.equal(undefined);
-      expect(store.size).to.equal(100);
-      expect(store.delete('a:6')).to.equal(false);
-      expect(store.get('b:0')?.value).to.equal('b');
+      expect(store.get('a', '5')).to.equal(undefined);
+      expect(store.delete('a', '6')).to.equal(false);
+      expect(store.get('b', '0')?.value).to.equal('b');
+      // Unreachable at once, freed by the sweep (or here, purgeExpired).
+      expect(store.size).to.equal(101);
+      expect(store.purgeExpired()).to.equal(100);
+      expect(store.size).to.equal(1);
     });
 
     it('invalidateTags marks tagged entries stale at once; untagged ones are untouched', () => {
       const store = memoryStore();
-      store.set('ns:a', 1, { ttlMs: Infinity, tags: ['t', 't'] }); // repeated tag held once
-      store.set('ns:b', 2, { ttlMs: Infinity });
+      store.set('ns', 'a', 1, { ttlMs: Infinity, tags: ['t', 't'] }); // repeated tag held once
+      store.set('ns', 'b', 2, { ttlMs: Infinity });
       store.invalidateTags(['t']);
       expect(store.stats.tags).to.equal(0);
-      expect(store.get('ns:a')).to.equal(undefined);
-      expect(store.get('ns:b')?.value).to.equal(2);
+      expect(store.get('ns', 'a')).to.equal(undefined);
+      expect(store.get('ns', 'b')?.value).to.equal(2);
     });
 
     it('forgets the state of namespaces and tags nothing refers to any more', async () => {
       const store = memoryStore({ maxEntries: 100 });
-      for (let i = 0; i < 10_000; i++) store.set(`ns${i}:k`, i, { ttlMs: Infinity, tags: [`tag${i}`, 'shared'] });
+      for (let i = 0; i < 10_000; i++) store.set(`ns${i}`, 'k', i, { ttlMs: Infinity, tags: [`tag${i}`, 'shared'] });
       expect(store.stats).to.include({ entries: 100, namespaces: 100, tags: 101 });
 
-      for (let i = 9_900; i < 10_000; i++) store.delete(`ns${i}:k`);
+      for (let i = 9_900; i < 10_000; i++) store.delete(`ns${i}`, 'k');
       expect(store.stats).to.include({ entries: 0, namespaces: 0, tags: 0 });
 
       // Invalidated state leaves the maps at once; stale nodes release it when freed.
-      for (let i = 0; i < 50; i++) store.set(`x:${i}`, i, { ttlMs: Infinity, tags: ['t'] });
+      for (let i = 0; i < 50; i++) store.set('x', `${i}`, i, { ttlMs: Infinity, tags: ['t'] });
       store.deleteNamespace('x');
       store.invalidateTags(['t']);
       expect(store.stats).to.include({ namespaces: 0, tags: 0 });
-      store.set('x:again', 1, { ttlMs: 10, tags: ['t'] });
+      store.set('x', 'again', 1, { ttlMs: 10, tags: ['t'] });
       expect(store.stats).to.include({ namespaces: 1, tags: 1 });
       await clock.tickAsync(20);
       store.purgeExpired();
@@ -291,14 +283,14 @@ describe('memoryStore', () => {
       // Unknown names create no state.
       store.deleteNamespace('nobody');
       store.invalidateTags(['nothing']);
-      store.get('ghost:1');
+      store.get('ghost', '1');
       expect(store.stats).to.include({ namespaces: 0, tags: 0 });
     });
 
     it('an overwrite releases the tags of the entry it replaces', () => {
       const store = memoryStore();
-      store.set('ns:a', 1, { ttlMs: Infinity, tags: ['old'] });
-      store.set('ns:a', 2, { ttlMs: Infinity, tags: ['new'] });
+      store.set('ns', 'a', 1, { ttlMs: Infinity, tags: ['old'] });
+      store.set('ns', 'a', 2, { ttlMs: Infinity, tags: ['new'] });
       expect(store.stats).to.include({ entries: 1, namespaces: 1, tags: 1 });
       store.clear();
       expect(store.stats).to.include({ entries: 0, namespaces: 0, tags: 0 });
@@ -308,17 +300,17 @@ describe('memoryStore', () => {
   describe('close', () => {
     it('frees everything, reports not ok, and refuses further operations', async () => {
       const store: MemoryStore = memoryStore({ name: 'l1' });
-      store.set('ns:a', 1, { ttlMs: Infinity, tags: ['t'] });
+      store.set('ns', 'a', 1, { ttlMs: Infinity, tags: ['t'] });
       await store.close();
       await store.close();
       expect(store.stats).to.include({ entries: 0, namespaces: 0, tags: 0 });
       const health = await store.health();
       expect(health).to.include({ ok: false, store: 'l1' });
       expect(health.error).to.contain('closed');
-      const error = thrown(() => store.get('ns:a'));
+      const error = thrown(() => store.get('ns', 'a'));
       expect(error).to.be.instanceOf(CacheClosedError);
       expect(error.message).to.contain('"l1"').and.contain('get()');
-      expect(() => store.set('ns:a', 1, { ttlMs: 1 })).to.throw(CacheClosedError);
+      expect(() => store.set('ns', 'a', 1, { ttlMs: 1 })).to.throw(CacheClosedError);
       expect(store.purgeExpired()).to.equal(0);
     });
   });

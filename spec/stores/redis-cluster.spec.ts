@@ -54,9 +54,9 @@ describe('redisStore on a Redis Cluster', function () {
     });
 
     it('spreads one namespace over every shard and every master, with SET ... PX', async () => {
-      const writes = Array.from({ length: 300 }, (_, i) => ({ key: `products:${i}`, value: { i }, ttlMs: 30_000.5 }));
+      const writes = Array.from({ length: 300 }, (_, i) => ({ namespace: 'products', id: `${i}`, value: { i }, ttlMs: 30_000.5 }));
       await store.setMany(writes);
-      const slots = new Set(writes.map((w) => keySlot(store.redisKey(w.key))));
+      const slots = new Set(writes.map((w) => keySlot(store.redisKey(`products:${w.id}`))));
       expect(slots.size).to.equal(16);
       const sample = store.redisKey('products:7');
       expect(sample).to.match(new RegExp(`^${prefix}\\{[0-9a-z]+\\}:products:7$`));
@@ -65,13 +65,13 @@ describe('redisStore on a Redis Cluster', function () {
         const count = Number((await rawCommand(port, 'DBSIZE')).replace(':', ''));
         expect(count, `keys on node ${port}`).to.be.above(50);
       }
-      const values = await store.getMany(writes.map((w) => w.key));
+      const values = await store.getMany(writes.map((w) => [w.namespace, w.id] as const));
       expect(values.map((e) => (e?.value as { i: number }).i)).to.deep.equal(writes.map((_, i) => i));
     });
 
     it('invalidates namespaces, tags and the prefix with one DEL per shard, never SCAN or KEYS', async () => {
-      await store.setMany(Array.from({ length: 200 }, (_, i) => ({ key: `ns:${i}`, value: i, ttlMs: LONG, tags: [`t${i % 2}`] })));
-      await store.set('keep:1', 'kept', { ttlMs: LONG });
+      await store.setMany(Array.from({ length: 200 }, (_, i) => ({ namespace: 'ns', id: `${i}`, value: i, ttlMs: LONG, tags: [`t${i % 2}`] })));
+      await store.set('keep', '1', 'kept', { ttlMs: LONG });
       let dels = 0;
       let scans = 0;
       /** Run an invalidation, counting the DEL/SCAN/KEYS it made on every node. */
@@ -83,48 +83,48 @@ describe('redisStore on a Redis Cluster', function () {
         scans += (after['scan'] ?? 0) - (before['scan'] ?? 0) + (after['keys'] ?? 0) - (before['keys'] ?? 0);
       };
       await counted(() => store.invalidateTags(['t0']));
-      const values = await store.getMany(Array.from({ length: 200 }, (_, i) => `ns:${i}`));
+      const values = await store.getMany(Array.from({ length: 200 }, (_, i) => ['ns', `${i}`] as const));
       expect(values.every((entry, i) => (i % 2 === 0 ? entry === undefined : entry?.value === i))).to.equal(true);
       await counted(() => store.deleteNamespace('ns'));
-      expect((await store.getMany(['ns:1', 'ns:3'])).every((e) => e === undefined)).to.equal(true);
-      expect((await store.get('keep:1'))?.value).to.equal('kept');
+      expect((await store.getMany([['ns', '1'], ['ns', '3']])).every((e) => e === undefined)).to.equal(true);
+      expect((await store.get('keep', '1'))?.value).to.equal('kept');
       await counted(() => store.clear());
-      expect(await store.get('keep:1')).to.equal(undefined);
+      expect(await store.get('keep', '1')).to.equal(undefined);
       expect(scans).to.equal(0);
       expect(dels).to.equal(3 * 16);
     });
 
     it('answers a hit with one MGET on one node, no script', async () => {
-      await store.set('ns:a', { hit: true }, { ttlMs: LONG, tags: ['x', 'y'] });
-      await store.set('ns:b', 'untagged', { ttlMs: LONG });
+      await store.set('ns', 'a', { hit: true }, { ttlMs: LONG, tags: ['x', 'y'] });
+      await store.set('ns', 'b', 'untagged', { ttlMs: LONG });
       const before = await clusterCommandStats(ports());
-      expect((await store.get('ns:a'))?.value).to.deep.equal({ hit: true });
-      expect((await store.get('ns:b'))?.value).to.equal('untagged');
+      expect((await store.get('ns', 'a'))?.value).to.deep.equal({ hit: true });
+      expect((await store.get('ns', 'b'))?.value).to.equal('untagged');
       const after = await clusterCommandStats(ports());
       expect((after['mget'] ?? 0) - (before['mget'] ?? 0)).to.equal(2);
       for (const name of ['evalsha', 'eval', 'get', 'pttl']) expect((after[name] ?? 0) - (before[name] ?? 0), name).to.equal(0);
     });
 
     it('batches the reads of one tick into one MGET per shard', async () => {
-      const keys = Array.from({ length: 200 }, (_, i) => `ns:${i}`);
-      await store.setMany(keys.map((key, i) => ({ key, value: i, ttlMs: LONG, tags: [`t${i % 3}`] })));
-      const shards = new Set(keys.map((key) => keySlot(store.redisKey(key)))).size;
+      const ids = Array.from({ length: 200 }, (_, i) => `${i}`);
+      await store.setMany(ids.map((id, i) => ({ namespace: 'ns', id, value: i, ttlMs: LONG, tags: [`t${i % 3}`] })));
+      const shards = new Set(ids.map((id) => keySlot(store.redisKey(`ns:${id}`)))).size;
       const before = await clusterCommandStats(ports());
-      const entries = await Promise.all(keys.map((key) => store.get(key)));
+      const entries = await Promise.all(ids.map((id) => store.get('ns', id)));
       const after = await clusterCommandStats(ports());
-      expect(entries.map((entry) => entry?.value)).to.deep.equal(keys.map((_, i) => i));
+      expect(entries.map((entry) => entry?.value)).to.deep.equal(ids.map((_, i) => i));
       expect((after['mget'] ?? 0) - (before['mget'] ?? 0)).to.equal(shards);
       await store.invalidateTags(['t1']);
-      const again = await Promise.all(keys.map((key) => store.get(key)));
-      expect(again.map((entry) => entry?.value)).to.deep.equal(keys.map((_, i) => (i % 3 === 1 ? undefined : i)));
+      const again = await Promise.all(ids.map((id) => store.get('ns', id)));
+      expect(again.map((entry) => entry?.value)).to.deep.equal(ids.map((_, i) => (i % 3 === 1 ? undefined : i)));
     });
 
     it('shares entries and invalidations between two clients of the same prefix', async () => {
       const peer = redisStore({ client: raw, prefix });
-      await store.set('ns:a', 'shared', { ttlMs: LONG, tags: ['t'] });
-      expect((await peer.get('ns:a'))?.value).to.equal('shared');
+      await store.set('ns', 'a', 'shared', { ttlMs: LONG, tags: ['t'] });
+      expect((await peer.get('ns', 'a'))?.value).to.equal('shared');
       await peer.invalidateTags(['t']);
-      expect(await store.get('ns:a')).to.equal(undefined);
+      expect(await store.get('ns', 'a')).to.equal(undefined);
       await peer.close();
     });
   });
@@ -139,15 +139,15 @@ describe('redisStore on a Redis Cluster', function () {
       const victim = cluster.nodes[2];
       if (!victim) throw new Error('no node');
       try {
-        const keys = Array.from({ length: 64 }, (_, i) => `ns:${i}`);
-        await store.setMany(keys.map((key) => ({ key, value: key, ttlMs: LONG })));
+        const ids = Array.from({ length: 64 }, (_, i) => `${i}`);
+        await store.setMany(ids.map((id) => ({ namespace: 'ns', id, value: id, ttlMs: LONG })));
         await victim.kill();
         let failures = 0;
         let successes = 0;
-        for (const key of keys) {
+        for (const id of ids) {
           const started = performance.now();
           try {
-            await store.get(key);
+            await store.get('ns', id);
             successes++;
           } catch (error) {
             failures++;
@@ -162,14 +162,14 @@ describe('redisStore on a Redis Cluster', function () {
         const deadline = Date.now() + 15_000;
         for (;;) {
           try {
-            await Promise.all(keys.map((key) => store.set(key, key, { ttlMs: LONG })));
+            await Promise.all(ids.map((id) => store.set('ns', id, id, { ttlMs: LONG })));
             break;
           } catch (error) {
             if (Date.now() > deadline) throw error;
             await sleep(100);
           }
         }
-        expect((await store.getMany(keys)).every((e, i) => e?.value === keys[i])).to.equal(true);
+        expect((await store.getMany(ids.map((id) => ['ns', id] as const))).every((e, i) => e?.value === ids[i])).to.equal(true);
       } finally {
         await store.close();
         trouble.restore();

@@ -18,12 +18,12 @@ const SLACK_MS = 150;
 /** Every Store operation, as thunks. */
 function operations(store: RedisStore): Array<[string, () => Promise<unknown>]> {
   return [
-    ['get', () => store.get('ns:a')],
-    ['getMany', () => store.getMany(['ns:a', 'ns:b'])],
-    ['set', () => store.set('ns:a', 1, { ttlMs: 60_000, tags: ['t'] })],
-    ['setMany', () => store.setMany([{ key: 'ns:b', value: 2, ttlMs: 60_000 }])],
-    ['delete', () => store.delete('ns:a')],
-    ['deleteMany', () => store.deleteMany(['ns:a', 'ns:b'])],
+    ['get', () => store.get('ns', 'a')],
+    ['getMany', () => store.getMany([['ns', 'a'], ['ns', 'b']])],
+    ['set', () => store.set('ns', 'a', 1, { ttlMs: 60_000, tags: ['t'] })],
+    ['setMany', () => store.setMany([{ namespace: 'ns', id: 'b', value: 2, ttlMs: 60_000 }])],
+    ['delete', () => store.delete('ns', 'a')],
+    ['deleteMany', () => store.deleteMany([['ns', 'a'], ['ns', 'b']])],
     ['deleteNamespace', () => store.deleteNamespace('ns')],
     ['invalidateTags', () => store.invalidateTags(['t'])],
     ['clear', () => store.clear()],
@@ -86,8 +86,8 @@ describe('redisStore when Redis misbehaves', function () {
       if (!server) throw new Error('no server');
       const store = redisStore({ url: redis.url, prefix: 'outage', commandTimeoutMs: TIMEOUT_MS });
       try {
-        await store.set('ns:a', 'before', { ttlMs: 60_000 });
-        expect((await store.get('ns:a'))?.value).to.equal('before');
+        await store.set('ns', 'a', 'before', { ttlMs: 60_000 });
+        expect((await store.get('ns', 'a'))?.value).to.equal('before');
 
         await server.kill();
         // Several rounds over more than a second: the first commands hit the dying socket, later
@@ -100,7 +100,7 @@ describe('redisStore when Redis misbehaves', function () {
         }
         // Many operations at once while down: all reject, none queue.
         const started = performance.now();
-        const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => store.get(`ns:${i}`)));
+        const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => store.get('ns', `${i}`)));
         expect(results.every((r) => r.status === 'rejected')).to.equal(true);
         expect(performance.now() - started).to.be.below(TIMEOUT_MS + SLACK_MS);
         const health = await store.health();
@@ -108,9 +108,9 @@ describe('redisStore when Redis misbehaves', function () {
         expect(health.error).to.be.a('string');
 
         await server.restart();
-        const recoveredIn = await eventually(() => store.set('ns:a', 'after', { ttlMs: 60_000 }), 5_000);
+        const recoveredIn = await eventually(() => store.set('ns', 'a', 'after', { ttlMs: 60_000 }), 5_000);
         expect(recoveredIn).to.be.below(3_000);
-        expect((await store.get('ns:a'))?.value).to.equal('after');
+        expect((await store.get('ns', 'a'))?.value).to.equal('after');
         expect((await store.health()).ok).to.equal(true);
       } finally {
         await store.close();
@@ -123,23 +123,23 @@ describe('redisStore when Redis misbehaves', function () {
       if (!server) throw new Error('no server');
       const store = redisStore({ url: redis.url, prefix: 'order', commandTimeoutMs: TIMEOUT_MS });
       try {
-        await store.set('ns:warm', 1, { ttlMs: 60_000 }); // the write script is cached on the server
+        await store.set('ns', 'warm', 1, { ttlMs: 60_000 }); // the write script is cached on the server
         await server.kill();
         await server.restart(); // ...and gone from it
         await eventually(async () => {
           if (!(await store.health()).ok) throw new Error('not reconnected yet');
         }, 5_000);
-        await Promise.all([store.set('ns:k', 'stale', { ttlMs: 60_000 }), store.delete('ns:k')]);
-        expect(await store.get('ns:k'), 'the delete, issued last, wins').to.equal(undefined);
+        await Promise.all([store.set('ns', 'k', 'stale', { ttlMs: 60_000 }), store.delete('ns', 'k')]);
+        expect(await store.get('ns', 'k'), 'the delete, issued last, wins').to.equal(undefined);
         await server.kill();
         await server.restart();
         await eventually(async () => {
           if (!(await store.health()).ok) throw new Error('not reconnected yet');
         }, 5_000);
-        await Promise.all([store.set('ns:t', 'stale', { ttlMs: 60_000, tags: ['t'] }), store.invalidateTags(['t'])]);
-        await Promise.all([store.set('other:n', 'stale', { ttlMs: 60_000 }), store.deleteNamespace('other')]);
-        expect(await store.get('ns:t'), 'the tag invalidation, issued last, wins').to.equal(undefined);
-        expect(await store.get('other:n'), 'the namespace deletion, issued last, wins').to.equal(undefined);
+        await Promise.all([store.set('ns', 't', 'stale', { ttlMs: 60_000, tags: ['t'] }), store.invalidateTags(['t'])]);
+        await Promise.all([store.set('other', 'n', 'stale', { ttlMs: 60_000 }), store.deleteNamespace('other')]);
+        expect(await store.get('ns', 't'), 'the tag invalidation, issued last, wins').to.equal(undefined);
+        expect(await store.get('other', 'n'), 'the namespace deletion, issued last, wins').to.equal(undefined);
       } finally {
         await store.close();
       }
@@ -152,11 +152,11 @@ describe('redisStore when Redis misbehaves', function () {
       await server.kill();
       const store = redisStore({ url: redis.url, prefix: 'outage', commandTimeoutMs: TIMEOUT_MS });
       try {
-        await expectFastFailure('get while down', () => store.get('ns:a'));
-        await expectFastFailure('set while down', () => store.set('ns:a', 1, { ttlMs: 1000 }));
+        await expectFastFailure('get while down', () => store.get('ns', 'a'));
+        await expectFastFailure('set while down', () => store.set('ns', 'a', 1, { ttlMs: 1000 }));
         await server.restart();
-        await eventually(() => store.set('ns:a', 'up', { ttlMs: 60_000 }), 5_000);
-        expect((await store.get('ns:a'))?.value).to.equal('up');
+        await eventually(() => store.set('ns', 'a', 'up', { ttlMs: 60_000 }), 5_000);
+        expect((await store.get('ns', 'a'))?.value).to.equal('up');
       } finally {
         await store.close();
       }
@@ -171,24 +171,24 @@ describe('redisStore when Redis misbehaves', function () {
       const store = redisStore({ url: redis.url, prefix: 'hang', commandTimeoutMs: TIMEOUT_MS });
       const raw = rawRedis(redis.url);
       try {
-        await store.set('ns:a', 'v', { ttlMs: 60_000 });
+        await store.set('ns', 'a', 'v', { ttlMs: 60_000 });
         const pausedAt = Date.now();
         await raw.call('CLIENT', 'PAUSE', '3000', 'ALL');
         for (const [label, op] of operations(store)) {
           const error = await op().then(() => undefined, (e: unknown) => e);
           expect(error, label).to.be.instanceOf(TimeoutError);
         }
-        await expectFastFailure('get while paused', () => store.get('ns:a'));
+        await expectFastFailure('get while paused', () => store.get('ns', 'a'));
         const health = await store.health();
         expect(health.ok).to.equal(false);
         expect(health.error).to.match(/timed out/);
         expect(Date.now() - pausedAt, 'still paused while checking').to.be.below(3000);
         await sleep(Math.max(0, pausedAt + 3100 - Date.now()));
-        await eventually(() => store.get('ns:a'), 3_000);
+        await eventually(() => store.get('ns', 'a'), 3_000);
         // (Commands that timed out client-side were still run by the server once it resumed:
         // the entry may be gone, which is why the check writes again.)
-        await store.set('ns:a', 'v2', { ttlMs: 60_000 });
-        expect((await store.get('ns:a'))?.value).to.equal('v2');
+        await store.set('ns', 'a', 'v2', { ttlMs: 60_000 });
+        expect((await store.get('ns', 'a'))?.value).to.equal('v2');
       } finally {
         raw.disconnect();
         await store.close();

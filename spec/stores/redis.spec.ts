@@ -68,8 +68,8 @@ describe('redisStore on a single server', function () {
         const seen: string[][] = [];
         monitor.on('monitor', (_time: string, args: string[]) => seen.push(args));
         try {
-          await store.set('orders:42', { id: 42 }, { ttlMs: 1500.2 });
-          await store.set('orders:43', 'x', { ttlMs: 0.3 });
+          await store.set('orders', '42', { id: 42 }, { ttlMs: 1500.2 });
+          await store.set('orders', '43', 'x', { ttlMs: 0.3 });
           await sleep(50);
         } finally {
           monitor.disconnect();
@@ -88,37 +88,37 @@ describe('redisStore on a single server', function () {
       });
 
       it('writes no expiry for Infinity and for TTLs past what Redis can hold', async () => {
-        await store.set('ns:forever', 1, { ttlMs: Infinity });
-        await store.set('ns:huge', 2, { ttlMs: 1e20 });
+        await store.set('ns', 'forever', 1, { ttlMs: Infinity });
+        await store.set('ns', 'huge', 2, { ttlMs: 1e20 });
         expect(await raw.pttl(`${prefix}:ns:forever`)).to.equal(-1);
         expect(await raw.pttl(`${prefix}:ns:huge`)).to.equal(-1);
-        expect((await store.get('ns:huge'))?.expiresAt).to.equal(Infinity);
+        expect((await store.get('ns', 'huge'))?.expiresAt).to.equal(Infinity);
       });
 
       it('answers expiresAt from the envelope (the writer\'s clock), without asking the server for a TTL', async () => {
         const before = Date.now();
-        await store.set('ns:a', 'v', { ttlMs: 10_000 });
+        await store.set('ns', 'a', 'v', { ttlMs: 10_000 });
         const after = Date.now();
         const port = redis.server?.port as number;
         const stats = await commandStats(port);
-        const entry = await store.get('ns:a');
+        const entry = await store.get('ns', 'a');
         const statsAfter = await commandStats(port);
         expect(entry?.expiresAt).to.be.within(before + 10_000, after + 10_000);
         expect(Number.isInteger(entry?.expiresAt)).to.equal(true);
         expect((statsAfter['pttl'] ?? 0) - (stats['pttl'] ?? 0)).to.equal(0);
-        await store.set('ns:f', 'v', { ttlMs: 1000.2 });
-        expect((await store.get('ns:f'))?.expiresAt).to.be.within(Date.now() + 900, Date.now() + 1001);
+        await store.set('ns', 'f', 'v', { ttlMs: 1000.2 });
+        expect((await store.get('ns', 'f'))?.expiresAt).to.be.within(Date.now() + 900, Date.now() + 1001);
       });
 
       it('rejects a TTL that is not a number > 0 with InvalidTtlError and writes nothing', async () => {
         for (const ttlMs of [0, -1, NaN, '5' as unknown as number]) {
-          const error = await store.set('ns:bad', 1, { ttlMs }).then(() => undefined, (e: unknown) => e);
+          const error = await store.set('ns', 'bad', 1, { ttlMs }).then(() => undefined, (e: unknown) => e);
           expect(error, String(ttlMs)).to.be.instanceOf(InvalidTtlError);
         }
         const error = await store
           .setMany([
-            { key: 'ns:ok', value: 1, ttlMs: 1000 },
-            { key: 'ns:bad', value: 1, ttlMs: 0 },
+            { namespace: 'ns', id: 'ok', value: 1, ttlMs: 1000 },
+            { namespace: 'ns', id: 'bad', value: 1, ttlMs: 0 },
           ])
           .then(() => undefined, (e: unknown) => e);
         expect(error).to.be.instanceOf(InvalidTtlError);
@@ -128,17 +128,17 @@ describe('redisStore on a single server', function () {
       it('rejects a value the serializer cannot encode with a BackendError', async () => {
         const cyclic: Record<string, unknown> = {};
         cyclic['self'] = cyclic;
-        const error = await store.set('ns:cyclic', cyclic, { ttlMs: 1000 }).then(() => undefined, (e: unknown) => e);
+        const error = await store.set('ns', 'cyclic', cyclic, { ttlMs: 1000 }).then(() => undefined, (e: unknown) => e);
         expect(error).to.be.instanceOf(BackendError);
         expect((error as Error).message).to.contain('ns:cyclic').and.contain('cycle');
       });
 
       it('keeps generation keys next to entries, with a TTL covering them', async () => {
-        await store.set('ns:a', 1, { ttlMs: 5_000, tags: ['t'] });
+        await store.set('ns', 'a', 1, { ttlMs: 5_000, tags: ['t'] });
         const keys = (await raw.keys(`${prefix}*`)).sort();
         expect(keys).to.deep.equal([`${prefix}#all`, `${prefix}#ns:ns`, `${prefix}#tag:t`, `${prefix}:ns:a`].sort());
         for (const key of keys) expect(await raw.pttl(key), key).to.be.within(4_000, 5_000);
-        await store.set('ns:b', 1, { ttlMs: Infinity });
+        await store.set('ns', 'b', 1, { ttlMs: Infinity });
         expect(await raw.pttl(`${prefix}#ns:ns`)).to.equal(-1);
       });
     });
@@ -156,48 +156,48 @@ describe('redisStore on a single server', function () {
           floats: new Float64Array([1.5, -2]),
           forged: { $t: 'Date', v: 0 },
         };
-        await store.set('ns:v', value, { ttlMs: LONG });
-        expect((await store.get('ns:v'))?.value).to.deep.equal(value);
-        await store.set('ns:u', undefined, { ttlMs: LONG });
-        const entry = await store.get('ns:u');
+        await store.set('ns', 'v', value, { ttlMs: LONG });
+        expect((await store.get('ns', 'v'))?.value).to.deep.equal(value);
+        await store.set('ns', 'u', undefined, { ttlMs: LONG });
+        const entry = await store.get('ns', 'u');
         expect(entry).to.not.equal(undefined);
         expect(entry?.value).to.equal(undefined);
       });
 
       it('answers a hit with one MGET (no script, no GET, no PTTL), getMany with one, deleteMany with one EVALSHA', async () => {
         await store.setMany([
-          { key: 'ns:a', value: 1, ttlMs: LONG, tags: ['t1', 't2'] },
-          { key: 'ns:b', value: 2, ttlMs: LONG },
-          { key: 'other:c', value: 3, ttlMs: LONG },
+          { namespace: 'ns', id: 'a', value: 1, ttlMs: LONG, tags: ['t1', 't2'] },
+          { namespace: 'ns', id: 'b', value: 2, ttlMs: LONG },
+          { namespace: 'other', id: 'c', value: 3, ttlMs: LONG },
         ]);
-        await store.delete('ns:never'); // loads the DELETE script (EVAL after the first NOSCRIPT)
+        await store.delete('ns', 'never'); // loads the DELETE script (EVAL after the first NOSCRIPT)
         const port = redis.server?.port as number;
         const before = await commandStats(port);
-        expect((await store.get('ns:a'))?.value).to.equal(1);
-        expect((await store.get('ns:b'))?.value).to.equal(2);
+        expect((await store.get('ns', 'a'))?.value).to.equal(1);
+        expect((await store.get('ns', 'b'))?.value).to.equal(2);
         const afterGet = await commandStats(port);
         const delta = (a: Record<string, number>, b: Record<string, number>, name: string): number => (b[name] ?? 0) - (a[name] ?? 0);
         expect(delta(before, afterGet, 'mget'), 'tagged and untagged hit: one MGET each').to.equal(2);
         for (const name of ['evalsha', 'eval', 'get', 'pttl', 'exists']) expect(delta(before, afterGet, name), name).to.equal(0);
-        expect((await store.getMany(['ns:a', 'ns:b', 'other:c', 'ns:missing'])).map((e) => e?.value)).to.deep.equal([1, 2, 3, undefined]);
+        expect((await store.getMany([['ns', 'a'], ['ns', 'b'], ['other', 'c'], ['ns', 'missing']])).map((e) => e?.value)).to.deep.equal([1, 2, 3, undefined]);
         const afterMany = await commandStats(port);
         expect(delta(afterGet, afterMany, 'mget')).to.equal(1);
         expect(delta(afterGet, afterMany, 'evalsha')).to.equal(0);
-        expect(await store.deleteMany(['ns:a', 'ns:b', 'other:c'])).to.equal(3);
+        expect(await store.deleteMany([['ns', 'a'], ['ns', 'b'], ['other', 'c']])).to.equal(3);
         const afterDelete = await commandStats(port);
         expect(delta(afterMany, afterDelete, 'evalsha')).to.equal(1);
         expect(delta(afterMany, afterDelete, 'eval')).to.equal(0);
-        expect(await store.getMany(['ns:a', 'ns:b', 'other:c'])).to.deep.equal([undefined, undefined, undefined]);
+        expect(await store.getMany([['ns', 'a'], ['ns', 'b'], ['other', 'c']])).to.deep.equal([undefined, undefined, undefined]);
       });
 
       it('batches the reads of one tick into one MGET, each caller getting its own decoded value', async () => {
-        await store.setMany(Array.from({ length: 100 }, (_, i) => ({ key: `ns:${i}`, value: { i }, ttlMs: LONG })));
+        await store.setMany(Array.from({ length: 100 }, (_, i) => ({ namespace: 'ns', id: `${i}`, value: { i }, ttlMs: LONG })));
         const port = redis.server?.port as number;
         const before = await commandStats(port);
         const [entries, again, many] = await Promise.all([
-          Promise.all(Array.from({ length: 100 }, (_, i) => store.get(`ns:${i}`))),
-          store.get('ns:7'),
-          store.getMany(['ns:7', 'ns:missing', 'ns:99']),
+          Promise.all(Array.from({ length: 100 }, (_, i) => store.get('ns', `${i}`))),
+          store.get('ns', '7'),
+          store.getMany([['ns', '7'], ['ns', 'missing'], ['ns', '99']]),
         ]);
         const after = await commandStats(port);
         expect((after['mget'] ?? 0) - (before['mget'] ?? 0)).to.equal(1);
@@ -219,99 +219,99 @@ describe('redisStore on a single server', function () {
         const writer = redisStore({ url: redis.url, prefix });
         try {
           await writer.setMany([
-            { key: 'fixed:1', value: 1, ttlMs: LONG, tags: ['products'] },
-            { key: 'fixed:2', value: 2, ttlMs: LONG, tags: ['products'] },
-            { key: 'per-arg:1', value: 1, ttlMs: LONG, tags: ['sku:1', 'products'] },
-            { key: 'per-arg:2', value: 2, ttlMs: LONG, tags: ['sku:2', 'products'] },
+            { namespace: 'fixed', id: '1', value: 1, ttlMs: LONG, tags: ['products'] },
+            { namespace: 'fixed', id: '2', value: 2, ttlMs: LONG, tags: ['products'] },
+            { namespace: 'per-arg', id: '1', value: 1, ttlMs: LONG, tags: ['sku:1', 'products'] },
+            { namespace: 'per-arg', id: '2', value: 2, ttlMs: LONG, tags: ['sku:2', 'products'] },
           ]);
         } finally {
           await writer.close();
         }
-        expect(await mgets(async () => expect((await store.get('fixed:1'))?.value).to.equal(1))).to.equal(2);
-        expect(await mgets(async () => expect((await store.get('fixed:1'))?.value).to.equal(1))).to.equal(1);
+        expect(await mgets(async () => expect((await store.get('fixed', '1'))?.value).to.equal(1))).to.equal(2);
+        expect(await mgets(async () => expect((await store.get('fixed', '1'))?.value).to.equal(1))).to.equal(1);
         // same tags across the namespace: the first read of another key is one MGET already
-        expect(await mgets(async () => expect((await store.get('fixed:2'))?.value).to.equal(2))).to.equal(1);
-        expect(await mgets(async () => expect((await store.get('per-arg:1'))?.value).to.equal(1))).to.equal(2);
-        expect(await mgets(async () => expect((await store.get('per-arg:2'))?.value).to.equal(2))).to.equal(2);
-        expect(await mgets(async () => expect((await store.get('per-arg:1'))?.value).to.equal(1))).to.equal(1);
-        expect(await mgets(async () => expect((await store.get('per-arg:2'))?.value).to.equal(2))).to.equal(1);
+        expect(await mgets(async () => expect((await store.get('fixed', '2'))?.value).to.equal(2))).to.equal(1);
+        expect(await mgets(async () => expect((await store.get('per-arg', '1'))?.value).to.equal(1))).to.equal(2);
+        expect(await mgets(async () => expect((await store.get('per-arg', '2'))?.value).to.equal(2))).to.equal(2);
+        expect(await mgets(async () => expect((await store.get('per-arg', '1'))?.value).to.equal(1))).to.equal(1);
+        expect(await mgets(async () => expect((await store.get('per-arg', '2'))?.value).to.equal(2))).to.equal(1);
         // tags this process wrote are known at once
-        await store.set('mine:1', 'm', { ttlMs: LONG, tags: ['sku:9'] });
-        expect(await mgets(async () => expect((await store.get('mine:1'))?.value).to.equal('m'))).to.equal(1);
+        await store.set('mine', '1', 'm', { ttlMs: LONG, tags: ['sku:9'] });
+        expect(await mgets(async () => expect((await store.get('mine', '1'))?.value).to.equal('m'))).to.equal(1);
         // whatever the hints, invalidation is checked against the recorded tags
         await store.invalidateTags(['sku:2']);
-        expect((await store.getMany(['fixed:1', 'per-arg:1', 'per-arg:2'])).map((e) => e?.value)).to.deep.equal([1, 1, undefined]);
+        expect((await store.getMany([['fixed', '1'], ['per-arg', '1'], ['per-arg', '2']])).map((e) => e?.value)).to.deep.equal([1, 1, undefined]);
         await store.invalidateTags(['products']);
-        expect((await store.getMany(['fixed:1', 'fixed:2', 'per-arg:1', 'mine:1'])).map((e) => e?.value)).to.deep.equal([undefined, undefined, undefined, 'm']);
+        expect((await store.getMany([['fixed', '1'], ['fixed', '2'], ['per-arg', '1'], ['mine', '1']])).map((e) => e?.value)).to.deep.equal([undefined, undefined, undefined, 'm']);
       });
 
       it('recovers when the server forgets its scripts (SCRIPT FLUSH, restart)', async () => {
-        await store.set('ns:a', 1, { ttlMs: LONG });
+        await store.set('ns', 'a', 1, { ttlMs: LONG });
         await raw.script('FLUSH');
-        expect((await store.get('ns:a'))?.value).to.equal(1);
+        expect((await store.get('ns', 'a'))?.value).to.equal(1);
         await raw.script('FLUSH');
-        await store.set('ns:b', 2, { ttlMs: LONG });
-        expect((await store.get('ns:b'))?.value).to.equal(2);
+        await store.set('ns', 'b', 2, { ttlMs: LONG });
+        expect((await store.get('ns', 'b'))?.value).to.equal(2);
       });
     });
 
     describe('batching and order', () => {
       it('batches the writes of one tick into one script call', async () => {
-        await store.set('ns:warm', 0, { ttlMs: LONG }); // loads the script
+        await store.set('ns', 'warm', 0, { ttlMs: LONG }); // loads the script
         const port = redis.server?.port as number;
         const before = await commandStats(port);
         await Promise.all([
-          ...Array.from({ length: 50 }, (_, i) => store.set(`ns:${i}`, i, { ttlMs: LONG, tags: [`t${i % 2}`] })),
+          ...Array.from({ length: 50 }, (_, i) => store.set('ns', `${i}`, i, { ttlMs: LONG, tags: [`t${i % 2}`] })),
           store.setMany([
-            { key: 'other:a', value: 'a', ttlMs: Infinity },
-            { key: 'other:b', value: 'b', ttlMs: 1000 },
+            { namespace: 'other', id: 'a', value: 'a', ttlMs: Infinity },
+            { namespace: 'other', id: 'b', value: 'b', ttlMs: 1000 },
           ]),
         ]);
         const after = await commandStats(port);
         expect((after['evalsha'] ?? 0) - (before['evalsha'] ?? 0)).to.equal(1);
-        expect((await store.getMany(['ns:0', 'ns:49', 'other:a', 'other:b'])).map((e) => e?.value)).to.deep.equal([0, 49, 'a', 'b']);
+        expect((await store.getMany([['ns', '0'], ['ns', '49'], ['other', 'a'], ['other', 'b']])).map((e) => e?.value)).to.deep.equal([0, 49, 'a', 'b']);
         expect(await raw.pttl(`${prefix}:other:a`)).to.equal(-1);
         expect(await raw.pttl(`${prefix}:other:b`)).to.be.within(1, 1000);
       });
 
       it('keeps the order of operations issued in one tick', async () => {
         // a read issued after a write sees it
-        void store.set('ns:a', 'written', { ttlMs: LONG });
-        expect((await store.get('ns:a'))?.value).to.equal('written');
+        void store.set('ns', 'a', 'written', { ttlMs: LONG });
+        expect((await store.get('ns', 'a'))?.value).to.equal('written');
         // a delete issued after a write removes it
-        const written = store.set('ns:b', 'doomed', { ttlMs: LONG });
-        expect(await store.delete('ns:b')).to.equal(true);
+        const written = store.set('ns', 'b', 'doomed', { ttlMs: LONG });
+        expect(await store.delete('ns', 'b')).to.equal(true);
         await written;
-        expect(await store.get('ns:b')).to.equal(undefined);
+        expect(await store.get('ns', 'b')).to.equal(undefined);
         // an invalidation issued after a write invalidates it
-        const tagged = store.set('ns:c', 'doomed', { ttlMs: LONG, tags: ['t'] });
+        const tagged = store.set('ns', 'c', 'doomed', { ttlMs: LONG, tags: ['t'] });
         await store.invalidateTags(['t']);
         await tagged;
-        expect(await store.get('ns:c')).to.equal(undefined);
+        expect(await store.get('ns', 'c')).to.equal(undefined);
         // a write issued after an invalidation survives it
         const cleared = store.clear();
-        await store.set('ns:d', 'kept', { ttlMs: LONG });
+        await store.set('ns', 'd', 'kept', { ttlMs: LONG });
         await cleared;
-        expect((await store.get('ns:d'))?.value).to.equal('kept');
+        expect((await store.get('ns', 'd'))?.value).to.equal('kept');
       });
 
       it('sends the operations already issued when closed', async () => {
         const closing = redisStore({ url: redis.url, prefix });
         await closing.health(); // connected
-        const write = closing.set('ns:last', 'sent', { ttlMs: LONG });
-        const read = closing.get('ns:missing');
+        const write = closing.set('ns', 'last', 'sent', { ttlMs: LONG });
+        const read = closing.get('ns', 'missing');
         await closing.close();
         await write;
         expect(await read).to.equal(undefined);
-        expect((await store.get('ns:last'))?.value).to.equal('sent');
+        expect((await store.get('ns', 'last'))?.value).to.equal('sent');
       });
 
       it('rejects every caller of a batch with its own operation\'s error when Redis fails', async () => {
         const failing = redisStore({ url: redis.url, prefix, commandTimeoutMs: 100 });
         try {
-          await failing.set('ns:a', 1, { ttlMs: LONG });
+          await failing.set('ns', 'a', 1, { ttlMs: LONG });
           await raw.call('CLIENT', 'PAUSE', '400', 'ALL');
-          const outcomes = await Promise.allSettled([failing.get('ns:a'), failing.getMany(['ns:a', 'ns:b']), failing.set('ns:c', 1, { ttlMs: LONG })]);
+          const outcomes = await Promise.allSettled([failing.get('ns', 'a'), failing.getMany([['ns', 'a'], ['ns', 'b']]), failing.set('ns', 'c', 1, { ttlMs: LONG })]);
           const messages = outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as Error).message : 'fulfilled'));
           expect(messages[0]).to.match(/: get timed out after 100 ms/);
           expect(messages[1]).to.match(/: getMany timed out after 100 ms/);
@@ -325,7 +325,7 @@ describe('redisStore on a single server', function () {
 
     describe('invalidation without SCAN or KEYS', () => {
       it('deleteNamespace, invalidateTags and clear are one DEL each, whatever the number of entries', async () => {
-        const writes = Array.from({ length: 500 }, (_, i) => ({ key: `big:${i}`, value: i, ttlMs: LONG, tags: [`t${i % 3}`] }));
+        const writes = Array.from({ length: 500 }, (_, i) => ({ namespace: 'big', id: `${i}`, value: i, ttlMs: LONG, tags: [`t${i % 3}`] }));
         await store.setMany(writes);
         const port = redis.server?.port as number;
         const before = await commandStats(port);
@@ -336,26 +336,26 @@ describe('redisStore on a single server', function () {
         expect(after['scan'] ?? 0).to.equal(before['scan'] ?? 0);
         expect(after['keys'] ?? 0).to.equal(before['keys'] ?? 0);
         expect((after['del'] ?? 0) - (before['del'] ?? 0)).to.equal(3);
-        expect((await store.getMany(['big:0', 'big:499'])).every((entry) => entry === undefined)).to.equal(true);
+        expect((await store.getMany([['big', '0'], ['big', '499']])).every((entry) => entry === undefined)).to.equal(true);
       });
 
       it('deletes a stale entry when it is read (in the background), reclaiming its memory', async () => {
-        await store.set('ns:a', 1, { ttlMs: Infinity, tags: ['t'] });
+        await store.set('ns', 'a', 1, { ttlMs: Infinity, tags: ['t'] });
         await store.invalidateTags(['t']);
         expect(await raw.exists(`${prefix}:ns:a`)).to.equal(1);
-        expect(await store.get('ns:a')).to.equal(undefined);
+        expect(await store.get('ns', 'a')).to.equal(undefined);
         for (let i = 0; i < 100 && (await raw.exists(`${prefix}:ns:a`)) === 1; i++) await sleep(10);
         expect(await raw.exists(`${prefix}:ns:a`)).to.equal(0);
       });
 
       it('never drops a fresh entry written after a read found the key stale', async () => {
-        await store.set('ns:a', 'old', { ttlMs: LONG, tags: ['t'] });
+        await store.set('ns', 'a', 'old', { ttlMs: LONG, tags: ['t'] });
         const old = parseEnvelope((await raw.getBuffer(`${prefix}:ns:a`)) as Buffer);
         await store.invalidateTags(['t']);
-        await store.set('ns:a', 'fresh', { ttlMs: LONG, tags: ['t'] });
+        await store.set('ns', 'a', 'fresh', { ttlMs: LONG, tags: ['t'] });
         // the background drop of the stale 'old' arrives only now
         expect(await runScript(raw, DROP_STALE, [`${prefix}:ns:a`], [(old as Envelope).header()], false)).to.equal(0);
-        expect((await store.get('ns:a'))?.value).to.equal('fresh');
+        expect((await store.get('ns', 'a'))?.value).to.equal('fresh');
         await store.invalidateTags(['t']);
         const stale = parseEnvelope((await raw.getBuffer(`${prefix}:ns:a`)) as Buffer) as Envelope;
         expect(await runScript(raw, DROP_STALE, [`${prefix}:ns:a`], [stale.header()], false)).to.equal(1);
@@ -363,24 +363,24 @@ describe('redisStore on a single server', function () {
       });
 
       it('never brings an entry back when a generation key is lost (evicted or expired)', async () => {
-        await store.set('ns:a', 'old', { ttlMs: LONG, tags: ['t'] });
+        await store.set('ns', 'a', 'old', { ttlMs: LONG, tags: ['t'] });
         await store.invalidateTags(['t']); // the tag generation key is gone
-        await store.set('ns:b', 'new', { ttlMs: LONG, tags: ['t'] }); // recreated with a fresh token
+        await store.set('ns', 'b', 'new', { ttlMs: LONG, tags: ['t'] }); // recreated with a fresh token
         await raw.del(`${prefix}#tag:t`); // as if Redis evicted it
-        await store.set('ns:c', 'newer', { ttlMs: LONG, tags: ['t'] });
-        expect((await store.getMany(['ns:a', 'ns:b', 'ns:c'])).map((e) => e?.value)).to.deep.equal([undefined, undefined, 'newer']);
+        await store.set('ns', 'c', 'newer', { ttlMs: LONG, tags: ['t'] });
+        expect((await store.getMany([['ns', 'a'], ['ns', 'b'], ['ns', 'c']])).map((e) => e?.value)).to.deep.equal([undefined, undefined, 'newer']);
         await raw.del(`${prefix}#ns:ns`, `${prefix}#all`);
-        expect(await store.get('ns:c')).to.equal(undefined);
+        expect(await store.get('ns', 'c')).to.equal(undefined);
       });
 
       it('keeps stores with different prefixes apart', async () => {
         const other = redisStore({ url: redis.url, prefix: `${prefix}x` });
         try {
-          await store.set('ns:a', 'mine', { ttlMs: LONG });
-          await other.set('ns:a', 'theirs', { ttlMs: LONG });
+          await store.set('ns', 'a', 'mine', { ttlMs: LONG });
+          await other.set('ns', 'a', 'theirs', { ttlMs: LONG });
           await other.clear();
-          expect((await store.get('ns:a'))?.value).to.equal('mine');
-          expect(await other.get('ns:a')).to.equal(undefined);
+          expect((await store.get('ns', 'a'))?.value).to.equal('mine');
+          expect(await other.get('ns', 'a')).to.equal(undefined);
         } finally {
           await other.close();
         }
@@ -389,10 +389,10 @@ describe('redisStore on a single server', function () {
       it('shares entries and invalidations between processes using the same prefix', async () => {
         const peer = redisStore({ url: redis.url, prefix });
         try {
-          await store.set('ns:a', { n: 1 }, { ttlMs: LONG, tags: ['t'] });
-          expect((await peer.get('ns:a'))?.value).to.deep.equal({ n: 1 });
+          await store.set('ns', 'a', { n: 1 }, { ttlMs: LONG, tags: ['t'] });
+          expect((await peer.get('ns', 'a'))?.value).to.deep.equal({ n: 1 });
           await peer.invalidateTags(['t']);
-          expect(await store.get('ns:a')).to.equal(undefined);
+          expect(await store.get('ns', 'a')).to.equal(undefined);
         } finally {
           await peer.close();
         }
@@ -408,7 +408,7 @@ describe('redisStore on a single server', function () {
 
       it('answers a miss and a decode-error notice for garbage bytes at a key', async () => {
         await raw.set(`${prefix}:ns:garbage`, Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]));
-        expect(await store.get('ns:garbage')).to.equal(undefined);
+        expect(await store.get('ns', 'garbage')).to.equal(undefined);
         expect(notices).to.have.length(1);
         expect(notices[0]?.type).to.equal('decode-error');
         expect(notices[0]?.key).to.equal('ns:garbage');
@@ -420,7 +420,7 @@ describe('redisStore on a single server', function () {
         await raw.hset(`${prefix}:ns:hash`, 'field', 'value');
         await raw.set(`${prefix}:ns:fake`, 'cf1:not:really');
         await raw.set(`${prefix}:ns:cut`, 'cf2:123:abc:def:2:1:t');
-        const entries = await store.getMany(['ns:text', 'ns:hash', 'ns:fake', 'ns:cut']);
+        const entries = await store.getMany([['ns', 'text'], ['ns', 'hash'], ['ns', 'fake'], ['ns', 'cut']]);
         expect(entries).to.deep.equal([undefined, undefined, undefined, undefined]);
         expect(notices.map((n) => [n.type, n.key])).to.deep.equal([
           ['decode-error', 'ns:text'],
@@ -429,7 +429,7 @@ describe('redisStore on a single server', function () {
         ]);
         // A key of another type reads as absent (MGET answers nil for it); the write that
         // replaces it reports it.
-        await store.set('ns:hash', 'mine', { ttlMs: LONG });
+        await store.set('ns', 'hash', 'mine', { ttlMs: LONG });
         expect(notices.map((n) => [n.type, n.key])).to.have.deep.members([
           ['decode-error', 'ns:text'],
           ['decode-error', 'ns:fake'],
@@ -437,25 +437,25 @@ describe('redisStore on a single server', function () {
           ['decode-error', 'ns:hash'],
         ]);
         expect(notices[3]?.error).to.be.instanceOf(DecodeError);
-        expect((await store.get('ns:hash'))?.value).to.equal('mine');
+        expect((await store.get('ns', 'hash'))?.value).to.equal('mine');
       });
 
       it('treats a valid envelope with an undecodable payload (old format) as a miss with a notice', async () => {
-        await store.set('ns:old', { v: 1 }, { ttlMs: LONG });
+        await store.set('ns', 'old', { v: 1 }, { ttlMs: LONG });
         const stored = (await raw.getBuffer(`${prefix}:ns:old`)) as Buffer;
         const text = stored.toString('utf8');
         await raw.set(`${prefix}:ns:old`, text.replace(/J\{"v":1\}$/, 'X{old format}'), 'PX', LONG);
-        expect(await store.get('ns:old')).to.equal(undefined);
+        expect(await store.get('ns', 'old')).to.equal(undefined);
         expect(notices.map((n) => n.key)).to.deep.equal(['ns:old']);
         expect(notices[0]?.error.message).to.contain('ns:old');
       });
 
       it('rewrites such a key on the next set, and deletes it on delete (not a live entry)', async () => {
         await raw.hset(`${prefix}:ns:hash`, 'field', 'value');
-        await store.set('ns:hash', 'fresh', { ttlMs: LONG });
-        expect((await store.get('ns:hash'))?.value).to.equal('fresh');
+        await store.set('ns', 'hash', 'fresh', { ttlMs: LONG });
+        expect((await store.get('ns', 'hash'))?.value).to.equal('fresh');
         await raw.set(`${prefix}:ns:junk`, 'junk');
-        expect(await store.delete('ns:junk')).to.equal(false);
+        expect(await store.delete('ns', 'junk')).to.equal(false);
         expect(await raw.exists(`${prefix}:ns:junk`)).to.equal(0);
       });
 
@@ -464,7 +464,7 @@ describe('redisStore on a single server', function () {
           throw new Error('listener bug');
         });
         await raw.set(`${prefix}:ns:garbage`, 'x');
-        expect(await store.get('ns:garbage')).to.equal(undefined);
+        expect(await store.get('ns', 'garbage')).to.equal(undefined);
         expect(notices).to.have.length(1);
       });
     });
@@ -475,12 +475,12 @@ describe('redisStore on a single server', function () {
         try {
           const shared = redisStore({ client, prefix });
           expect(shared.name).to.equal(`redis(127.0.0.1:${redis.server?.port}/0)`);
-          await shared.set('ns:a', 1, { ttlMs: LONG });
-          expect((await store.get('ns:a'))?.value).to.equal(1);
+          await shared.set('ns', 'a', 1, { ttlMs: LONG });
+          expect((await store.get('ns', 'a'))?.value).to.equal(1);
           await shared.close();
           expect(await client.ping()).to.equal('PONG');
           expect(client.listenerCount('error')).to.equal(1); // the store's listener is removed again
-          await shared.get('ns:a').then(
+          await shared.get('ns', 'a').then(
             () => expect.fail('should reject'),
             (error: unknown) => expect(error).to.be.instanceOf(CacheClosedError),
           );
@@ -492,7 +492,7 @@ describe('redisStore on a single server', function () {
       it('quits it on close when asked (closeClient: true)', async () => {
         const client = rawRedis(redis.url);
         const owned = redisStore({ client, prefix, closeClient: true });
-        await owned.set('ns:a', 1, { ttlMs: LONG });
+        await owned.set('ns', 'a', 1, { ttlMs: LONG });
         await owned.close();
         for (let i = 0; i < 50 && client.status !== 'end'; i++) await sleep(10);
         expect(client.status).to.equal('end');
@@ -524,10 +524,10 @@ describe('redisStore on a single server', function () {
       });
 
       it('refuses operations after close with CacheClosedError; close is idempotent', async () => {
-        await store.set('ns:a', 1, { ttlMs: LONG });
+        await store.set('ns', 'a', 1, { ttlMs: LONG });
         await store.close();
         await store.close();
-        for (const op of [() => store.get('ns:a'), () => store.set('ns:a', 1, { ttlMs: 1 }), () => store.clear()]) {
+        for (const op of [() => store.get('ns', 'a'), () => store.set('ns', 'a', 1, { ttlMs: 1 }), () => store.clear()]) {
           const error = await op().then(() => undefined, (e: unknown) => e);
           expect(error).to.be.instanceOf(CacheClosedError);
         }
@@ -554,7 +554,7 @@ describe('redisStore on a single server', function () {
       const raw = rawRedis(urlWith(PASSWORD, 3));
       const raw0 = rawRedis(urlWith(PASSWORD, 0));
       try {
-        await store.set('ns:a', 'in db 3', { ttlMs: LONG });
+        await store.set('ns', 'a', 'in db 3', { ttlMs: LONG });
         expect(await raw.exists('pw:ns:a')).to.equal(1);
         expect(await raw0.exists('pw:ns:a')).to.equal(0);
         expect(store.name).to.equal(`redis(127.0.0.1:${port()}/3)`);
@@ -573,7 +573,7 @@ describe('redisStore on a single server', function () {
       const WRONG = 'wr0ng-PASSWORD-123';
       const store = redisStore({ url: urlWith(WRONG, 0), prefix: 'pw' });
       try {
-        const error = (await store.get('ns:a').then(() => undefined, (e: unknown) => e)) as Error;
+        const error = (await store.get('ns', 'a').then(() => undefined, (e: unknown) => e)) as Error;
         expect(error).to.be.instanceOf(BackendError);
         const everything = `${error.message} ${inspect(error, { depth: 10 })} ${JSON.stringify(await store.health())} ${store.name}`;
         expect(everything).to.not.contain(WRONG);
@@ -614,7 +614,7 @@ describe('redisStore on a single server', function () {
 
     it('rejects operations with MissingDependencyError saying npm install ioredis when it is missing', async () => {
       const store = redisStoreWithLoader({ url: 'redis://127.0.0.1:1' }, () => loadIoredis('ioredis-not-installed-cacheflight'));
-      const error = (await store.get('ns:a').then(() => undefined, (e: unknown) => e)) as Error;
+      const error = (await store.get('ns', 'a').then(() => undefined, (e: unknown) => e)) as Error;
       expect(error).to.be.instanceOf(MissingDependencyError);
       expect(error.message).to.contain('npm install ioredis');
       expect((await store.health()).error).to.contain('npm install ioredis');

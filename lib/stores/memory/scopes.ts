@@ -1,90 +1,109 @@
-import { Scope } from './node.js';
+/**
+ * Invalidation state shared by many entries: a namespace, or a tag. Every entry of a namespace
+ * (or carrying a tag) points at the same object, so flipping `dead` invalidates all of them in
+ * O(1); a dead scope is forgotten and later writes start a fresh one.
+ */
+
+/** The state of one tag. */
+export class Scope {
+  /** The tag (the key of the registry's map). */
+  readonly name: string;
+  /** Entries held that point here; the scope leaves the registry when this drops to zero. */
+  refs: number;
+  /** Set by `invalidateTags`: every entry pointing here is stale. */
+  dead: boolean;
+
+  /** @param name - the tag */
+  constructor(name: string) {
+    this.name = name;
+    this.refs = 0;
+    this.dead = false;
+  }
+}
 
 /**
- * The live {@link Scope} of each namespace (or each tag), reference-counted so the map only holds
- * names that held entries still point at: it cannot outgrow the entries.
+ * The state of one namespace, which also indexes its entries: id -> slot. A lookup goes through
+ * the live scope of its namespace, so an entry of a cleared namespace is unreachable at once
+ * (its slot is reclaimed later), and the ids need no namespace prefix.
  */
-export class ScopeRegistry {
-  readonly #scopes = new Map<string, Scope>();
-  /** The scope {@link acquireNamespaceOf} used last: consecutive writes mostly share a namespace. */
-  #last: Scope | undefined;
+export class NamespaceScope {
+  /** The namespace. */
+  readonly name: string;
+  /** Slot of each entry of this namespace, by id. */
+  readonly slots: Map<string, number>;
+  /** Set by `deleteNamespace`: every entry of this scope is stale. */
+  dead: boolean;
 
-  /** Names tracked: each has at least one held entry pointing at its live scope. */
+  /** @param name - the namespace */
+  constructor(name: string) {
+    this.name = name;
+    this.slots = new Map();
+    this.dead = false;
+  }
+}
+
+/** What a tagged entry belongs to; an untagged entry's owner is its {@link NamespaceScope} alone. */
+export class TaggedOwner {
+  /**
+   * @param namespace - the entry's namespace
+   * @param tags - the entry's tags, each held once
+   */
+  constructor(
+    readonly namespace: NamespaceScope,
+    readonly tags: readonly Scope[],
+  ) {}
+}
+
+/** Who an entry belongs to: its namespace, or its namespace and tags. */
+export type Owner = NamespaceScope | TaggedOwner;
+
+/** The namespace of an entry's owner. */
+export function namespaceOfOwner(owner: Owner): NamespaceScope {
+  return owner instanceof TaggedOwner ? owner.namespace : owner;
+}
+
+/** Whether an entry of `owner` is invalidated (namespace cleared, or one of its tags). */
+export function ownerIsDead(owner: Owner): boolean {
+  if (!(owner instanceof TaggedOwner)) return owner.dead;
+  return owner.namespace.dead || anyDead(owner.tags);
+}
+
+/** Whether one of `scopes` was invalidated. */
+export function anyDead(scopes: readonly Scope[]): boolean {
+  for (let i = 0; i < scopes.length; i++) if (scopes[i]?.dead === true) return true;
+  return false;
+}
+
+/** The live namespaces of a store: each is in the map while it holds entries. */
+export class NamespaceRegistry {
+  readonly #scopes = new Map<string, NamespaceScope>();
+
+  /** Namespaces tracked (each holds at least one entry). */
   get size(): number {
     return this.#scopes.size;
   }
 
-  /**
-   * The live scope of `name`, created on first use, with one more reference.
-   *
-   * @param name - a namespace or tag
-   */
-  acquire(name: string): Scope {
+  /** The live scope of `name`, or `undefined` when it holds nothing. */
+  find(name: string): NamespaceScope | undefined {
+    return this.#scopes.get(name);
+  }
+
+  /** The live scope of `name`, created on first use. */
+  acquire(name: string): NamespaceScope {
     let scope = this.#scopes.get(name);
     if (scope === undefined) {
-      scope = new Scope(name);
+      scope = new NamespaceScope(name);
       this.#scopes.set(name, scope);
     }
-    scope.refs++;
     return scope;
   }
 
-  /**
-   * {@link acquire} of the namespace of a `namespace:id` key, without slicing the key when it is
-   * in the same namespace as the previous call.
-   *
-   * @param key - a store key
-   */
-  acquireNamespaceOf(key: string): Scope {
-    const last = this.#last;
-    // Reusable while entries still hold it (at zero refs it left the map). A namespace has no
-    // ':', so a key starting with `name:` is in it.
-    if (last !== undefined && last.refs > 0 && !last.dead) {
-      const length = last.name.length;
-      if (key.charCodeAt(length) === 58 /* ':' */ && key.startsWith(last.name)) {
-        last.refs++;
-        return last;
-      }
-    }
-    const colon = key.indexOf(':');
-    const scope = this.acquire(colon === -1 ? '' : key.slice(0, colon));
-    this.#last = scope;
-    return scope;
+  /** After an entry of `scope` left its index: forget a live scope that holds nothing. */
+  releaseIfEmpty(scope: NamespaceScope): void {
+    if (scope.slots.size === 0 && !scope.dead) this.#scopes.delete(scope.name);
   }
 
-  /**
-   * {@link acquire} for each name, a repeated name once; `undefined` when there are none, so an
-   * untagged entry carries nothing.
-   *
-   * @param names - tags of one write
-   */
-  acquireAll(names: readonly string[] | undefined): readonly Scope[] | undefined {
-    if (names === undefined || names.length === 0) return undefined;
-    const scopes: Scope[] = [];
-    for (const name of names) {
-      const known = this.#scopes.get(name);
-      // A repeated tag is held once, so each reference has exactly one release.
-      if (known !== undefined && scopes.includes(known)) continue;
-      scopes.push(this.acquire(name));
-    }
-    return scopes;
-  }
-
-  /**
-   * Drop one reference; a live scope nothing points at leaves the map (dead ones already left).
-   *
-   * @param scope - a scope returned by {@link acquire}
-   */
-  release(scope: Scope): void {
-    if (--scope.refs === 0 && !scope.dead) this.#scopes.delete(scope.name);
-  }
-
-  /**
-   * Invalidate every entry pointing at the live scope of `name`, in O(1): mark it dead and forget
-   * it, so the next write starts a fresh scope.
-   *
-   * @param name - a namespace or tag
-   */
+  /** Invalidate every entry of `name` in O(1): its scope dies and is forgotten. */
   kill(name: string): void {
     const scope = this.#scopes.get(name);
     if (scope === undefined) return;
@@ -92,7 +111,59 @@ export class ScopeRegistry {
     this.#scopes.delete(name);
   }
 
-  /** Forget every scope (the store dropped every entry). */
+  /** Forget every namespace (the store dropped every entry). */
+  clear(): void {
+    this.#scopes.clear();
+  }
+}
+
+/**
+ * The live {@link Scope} of each tag, reference-counted so the map only holds tags that held
+ * entries still carry: it cannot outgrow the entries.
+ */
+export class TagRegistry {
+  readonly #scopes = new Map<string, Scope>();
+
+  /** Tags tracked: each is carried by at least one held entry. */
+  get size(): number {
+    return this.#scopes.size;
+  }
+
+  /**
+   * The live scopes of `names`, each with one more reference, a repeated name once; `undefined`
+   * when there are none, so an untagged entry carries nothing.
+   */
+  acquireAll(names: readonly string[] | undefined): readonly Scope[] | undefined {
+    if (names === undefined || names.length === 0) return undefined;
+    const scopes: Scope[] = [];
+    for (const name of names) {
+      let scope = this.#scopes.get(name);
+      // A repeated tag is held once, so each reference has exactly one release.
+      if (scope !== undefined && scopes.includes(scope)) continue;
+      if (scope === undefined) {
+        scope = new Scope(name);
+        this.#scopes.set(name, scope);
+      }
+      scope.refs++;
+      scopes.push(scope);
+    }
+    return scopes;
+  }
+
+  /** Drop one reference of each; a live scope nothing points at leaves the map. */
+  releaseAll(scopes: readonly Scope[]): void {
+    for (const scope of scopes) if (--scope.refs === 0 && !scope.dead) this.#scopes.delete(scope.name);
+  }
+
+  /** Invalidate every entry carrying `name`, in O(1). */
+  kill(name: string): void {
+    const scope = this.#scopes.get(name);
+    if (scope === undefined) return;
+    scope.dead = true;
+    this.#scopes.delete(name);
+  }
+
+  /** Forget every tag. */
   clear(): void {
     this.#scopes.clear();
   }

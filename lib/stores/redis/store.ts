@@ -6,7 +6,7 @@
  * `../redis.ts`).
  */
 import { InvalidTtlError, BackendError } from '../../cache/errors.js';
-import { namespaceOf, type Store, type StoredEntry, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
+import { joinKey, namespaceOf, type EntryKey, type Store, type StoredEntry, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
 import { type IoredisModule, RedisConnection } from './connection.js';
 import { KeyLayout, type Shard, TokenSource } from './layout.js';
 import type { ResolvedRedisStoreOptions } from './options.js';
@@ -94,17 +94,17 @@ export class RedisStore implements Store {
   }
 
   /** One MGET (batched with the other reads of the tick), checked on the client. */
-  get(key: string): Promise<StoredEntry | undefined> {
-    return this.#reader.get(key);
+  get(namespace: string, id: string): Promise<StoredEntry | undefined> {
+    return this.#reader.get(joinKey(namespace, id));
   }
 
-  getMany(keys: readonly string[]): Promise<Array<StoredEntry | undefined>> {
-    return this.#reader.getMany(keys);
+  getMany(keys: readonly EntryKey[]): Promise<Array<StoredEntry | undefined>> {
+    return this.#reader.getMany(keys.map(([namespace, id]) => joinKey(namespace, id)));
   }
 
   /** Batched with the other writes of the tick: one WRITE script call per shard. */
-  set(key: string, value: unknown, options: StoreSetOptions): Promise<void> {
-    return this.#write('set', [{ key, value, ttlMs: options.ttlMs, tags: options.tags }]);
+  set(namespace: string, id: string, value: unknown, options: StoreSetOptions): Promise<void> {
+    return this.#write('set', [{ namespace, id, value, ttlMs: options.ttlMs, tags: options.tags }]);
   }
 
   setMany(writes: readonly StoreWrite[]): Promise<void> {
@@ -125,7 +125,8 @@ export class RedisStore implements Store {
   }
 
   #encode(write: StoreWrite, now: number): EncodedWrite {
-    const { key, ttlMs } = write;
+    const { ttlMs } = write;
+    const key = joinKey(write.namespace, write.id);
     if (typeof ttlMs !== 'number' || !(ttlMs > 0)) {
       throw new InvalidTtlError(
         `redis store "${this.name}" set of "${key}": ttlMs is ${String(ttlMs)}; give a number of milliseconds > 0 (fractions and Infinity allowed).`,
@@ -144,12 +145,12 @@ export class RedisStore implements Store {
     return { key, px, expiresAt: px === undefined ? Infinity : now + px, tags: write.tags ?? [], payload };
   }
 
-  async delete(key: string): Promise<boolean> {
-    return (await this.#delete('delete', [key])) > 0;
+  async delete(namespace: string, id: string): Promise<boolean> {
+    return (await this.#delete('delete', [joinKey(namespace, id)])) > 0;
   }
 
-  deleteMany(keys: readonly string[]): Promise<number> {
-    return this.#delete('deleteMany', keys);
+  deleteMany(keys: readonly EntryKey[]): Promise<number> {
+    return this.#delete('deleteMany', keys.map(([namespace, id]) => joinKey(namespace, id)));
   }
 
   /** Keys of one DELETE call: the shard's prefix generation, then (entry, namespace generation) pairs. */
