@@ -45,5 +45,5 @@ export {
   type RedisStoreOptions,
 } from './stores/redis.js';
 export { decodeTagged, defaultSerializer, encodeTagged, taggedJsonSerializer, type Serializer } from './serializers/index.js';
-export type { EntryKey, MaybePromise, Store, StoredEntry, StoreHealth, StoreNotice, StoreSetOptions, StoreWrite } from './stores/store.js';
+export type { EntryKey, MaybePromise, Store, StoredEntry, StoreHealth, StoreNotice, StoreSetOptions, StoreWrite, ValueSharing } from './stores/store.js';
 export { joinKey, splitKey } from './stores/store.js';

@@ -5,7 +5,7 @@ import { rejectUnknownOptions } from './option-checks.js';
 import { CacheEvents, type CacheEventListener, type CacheEventName, type StoreOperation } from './events.js';
 import { Flight } from './flight.js';
 import { FlightTable } from './flights.js';
-import { protectForStore, readStored, type Immutability } from './immutability.js';
+import { CopyOnRead, protectForStore, readStored, type Immutability } from './immutability.js';
 import { policyOf, validateTags, type LoadPolicy, type StorePolicyOptions } from './policy.js';
 import { StatsCounters, type CacheStats } from './stats.js';
 import { parseDuration, type Duration } from './ttl.js';
@@ -86,6 +86,11 @@ export class Cache {
     this.defaultTtlMs = parseDuration(options.ttl ?? '5m', 'createCache ttl');
     this.required = options.required ?? false;
     this.immutability = options.immutability ?? 'freeze';
+    const mode = this.immutability;
+    this.store.bindValues?.({
+      protect: (value) => protectForStore(value, mode),
+      plain: (stored) => (stored instanceof CopyOnRead ? stored.snapshot : stored),
+    });
     this.store.onNotice?.((notice) => {
       this.counters.decodeErrors++;
       this.events.emit('decode-error', { key: notice.key, error: notice.error });

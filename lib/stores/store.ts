@@ -101,6 +101,21 @@ export interface Store {
   close(): Promise<void>;
   /** Called once by the Cache that owns this store, to receive {@link StoreNotice}s. */
   onNotice?(listener: (notice: StoreNotice) => void): void;
+  /**
+   * Called once by the Cache that owns this store, with how it shares values (its immutability
+   * mode). Only a store that shares references and also hands out values it did not receive
+   * through `set` needs it: a tiered store protects an L2 read before keeping it in its L1, and
+   * unwraps what `set` gave it before serializing it to L2.
+   */
+  bindValues?(values: ValueSharing): void;
+}
+
+/** How the owning Cache shares values (see {@link Store.bindValues}). */
+export interface ValueSharing {
+  /** The form to keep in an in-process tier and hand to `get`'s callers, from a plain value. */
+  protect(value: unknown): unknown;
+  /** The plain value to serialize, from the form `set` was given. */
+  plain(stored: unknown): unknown;
 }
 
 /** The namespace of a joined `namespace:id` key (`''` when the key has no `:`). */
