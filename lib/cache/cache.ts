@@ -271,8 +271,8 @@ export class Cache {
     const [namespace, id] = splitKey(key);
     this.flights.supersede(namespace, id);
     const flight = new Flight(++this.seq);
-    const { shared, write } = this.storeResult(flight, namespace, id, policy, value, args);
-    if (write !== undefined) await write;
+    const shared = this.storeResult(flight, namespace, id, policy, value, args);
+    if (flight.write !== undefined) await flight.write;
     return this.reveal(shared);
   }
 
@@ -332,29 +332,30 @@ export class Cache {
       this.endFlight(namespace, id, flight);
       throw error;
     }
-    let outcome: { shared: unknown; write: Promise<void> | undefined };
+    let shared: unknown;
     try {
-      outcome = this.storeResult(flight, namespace, id, policy, value, args);
+      shared = this.storeResult(flight, namespace, id, policy, value, args);
     } catch (error) {
       this.endFlight(namespace, id, flight);
       throw error;
     }
-    if (outcome.write === undefined) {
+    const write = flight.write;
+    if (write === undefined) {
       this.endFlight(namespace, id, flight);
     } else if (this.required) {
       // Required stores surface write errors, so the caller waits for the write.
       try {
-        await outcome.write;
+        await write;
       } finally {
         this.endFlight(namespace, id, flight);
       }
     } else {
       // The caller gets its value now; the flight stays joinable until the write lands, so that
       // callers arriving meanwhile do not read a key that is not written yet and load again.
-      void outcome.write.then(() => this.endFlight(namespace, id, flight));
+      void write.then(() => this.endFlight(namespace, id, flight));
     }
-    flight.shared = outcome.shared;
-    return this.reveal(outcome.shared);
+    flight.shared = shared;
+    return this.reveal(shared);
   }
 
   /** A load without the cache (after `close()`): counted and reported like any load. */
@@ -380,7 +381,8 @@ export class Cache {
 
   /**
    * Protect a loaded value, decide whether and how it is stored, and start the write (never
-   * waiting for it). Answers the form the flight's callers share.
+   * waiting for it; a write still pending is left in `flight.write`). Answers the form the
+   * flight's callers share.
    */
   private storeResult(
     flight: Flight,
@@ -389,7 +391,7 @@ export class Cache {
     policy: LoadPolicy,
     value: unknown,
     args: readonly unknown[],
-  ): { shared: unknown; write: Promise<void> | undefined } {
+  ): unknown {
     const shared = protectForStore(value, this.immutability);
     if (flight.superseded) return this.skipStore(namespace, id, shared, 'invalidated-during-load');
     if (policy.unless !== undefined && policy.unless(value, args)) return this.skipStore(namespace, id, shared, 'unless');
@@ -418,8 +420,8 @@ export class Cache {
     } catch (error) {
       written = Promise.reject(error);
     }
-    if (!(written instanceof Promise)) return { shared, write: undefined };
-    return { shared, write: this.guard('set', joinKey(namespace, id), () => written, undefined) };
+    if (written instanceof Promise) flight.write = this.guard('set', joinKey(namespace, id), () => written, undefined);
+    return shared;
   }
 
   private tagsOf(policy: LoadPolicy, value: unknown, args: readonly unknown[]): readonly string[] | undefined {
@@ -432,7 +434,7 @@ export class Cache {
 
   private skipStore(namespace: string, id: string, shared: unknown, reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl') {
     if (this.events.has('store-skipped')) this.events.emit('store-skipped', { key: joinKey(namespace, id), reason });
-    return { shared, write: undefined };
+    return shared;
   }
 
   /** A flight's write landed (or none was made): it leaves the table. */

@@ -12,6 +12,8 @@ export class Flight {
   joiners = 0;
   /** Set when the key was evicted, overwritten or invalidated after this load started. */
   superseded = false;
+  /** The store write of the result, while a store that answers with promises has it pending. */
+  write: Promise<void> | undefined = undefined;
 
   /** @param startSeq - the cache's invalidation sequence number when the load started */
   constructor(readonly startSeq: number) {}
