@@ -21,11 +21,11 @@ const MAX_CAPACITY = 2 ** 31 - 1;
  */
 export class SlotTable {
   /** Id of each slot's entry within its namespace. */
-  readonly ids: Array<string | undefined> = [];
+  ids: Array<string | undefined>;
   /** Value of each slot's entry, by reference. */
-  readonly values: unknown[] = [];
+  values: unknown[];
   /** Namespace (and tags) of each slot's entry. */
-  readonly owners: Array<Owner | undefined> = [];
+  owners: Array<Owner | undefined>;
   /** Absolute expiry of each slot's entry (`Date.now()` clock), `Infinity` = never. */
   expiresAt: Float64Array;
   /** Entries held. */
@@ -48,6 +48,11 @@ export class SlotTable {
   constructor(maxSlots: number) {
     this.#maxSlots = Math.min(maxSlots, MAX_CAPACITY);
     const capacity = Math.min(this.#maxSlots, INITIAL_CAPACITY);
+    // Every array is sized like the typed ones (not grown by appending, which leaves up to half
+    // of a large backing store unused): at the bound, no slack at all.
+    this.ids = new Array<string | undefined>(capacity);
+    this.values = new Array<unknown>(capacity);
+    this.owners = new Array<Owner | undefined>(capacity);
     this.expiresAt = new Float64Array(capacity);
     this.#newer = new Int32Array(capacity);
     this.#older = new Int32Array(capacity);
@@ -117,7 +122,9 @@ export class SlotTable {
   /** Empty every slot and give the memory back. */
   release(): void {
     this.clear();
-    this.ids.length = this.values.length = this.owners.length = 0;
+    this.ids = [];
+    this.values = [];
+    this.owners = [];
     this.expiresAt = new Float64Array(0);
     this.#newer = new Int32Array(0);
     this.#older = new Int32Array(0);
@@ -144,10 +151,19 @@ export class SlotTable {
 
   #grow(): void {
     const capacity = Math.min(this.#maxSlots, Math.max(INITIAL_CAPACITY, this.expiresAt.length * 2));
+    this.ids = grownArray(this.ids, capacity);
+    this.values = grownArray(this.values, capacity);
+    this.owners = grownArray(this.owners, capacity);
     this.expiresAt = grown(this.expiresAt, new Float64Array(capacity));
     this.#newer = grown(this.#newer, new Int32Array(capacity));
     this.#older = grown(this.#older, new Int32Array(capacity));
   }
+}
+
+function grownArray<T>(from: readonly T[], capacity: number): T[] {
+  const to = new Array<T>(capacity);
+  for (let i = 0; i < from.length; i++) to[i] = from[i] as T;
+  return to;
 }
 
 function grown<T extends Float64Array | Int32Array>(from: T, to: T): T {
