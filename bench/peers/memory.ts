@@ -89,6 +89,7 @@ const rawLru: RowDef = {
 // cacheflight, through its public API as a user writes it
 
 let registered: Cache | undefined;
+let registeredUnprotected: Cache | undefined;
 
 /** One cache per process, registered once (as an application does at startup). */
 function cacheflightCache(maxEntries: number): Cache {
@@ -96,11 +97,27 @@ function cacheflightCache(maxEntries: number): Cache {
   return registered;
 }
 
+/** A second, named cache that shares values by reference (`immutability: 'none'`), like the floor and most peers. */
+function unprotectedCache(maxEntries: number): Cache {
+  registeredUnprotected ??= registerCache(createCache({ store: memoryStore({ maxEntries }), ttl: '5m', immutability: 'none' }), 'unprotected');
+  return registeredUnprotected;
+}
+
 /** Decorated with the compile's decorator mode (bench runs tsx without experimentalDecorators: TC39 standard). */
 class CacheflightProductService {
   constructor(readonly loader: Loader) {}
 
   @Cacheable()
+  getProduct(id: number, query: string, filter: unknown): Promise<Product> {
+    return this.loader.fn(id, query, filter);
+  }
+}
+
+/** The method on the cache that does not freeze values. */
+class CacheflightUnprotectedProductService {
+  constructor(readonly loader: Loader) {}
+
+  @Cacheable({ cache: 'unprotected' })
   getProduct(id: number, query: string, filter: unknown): Promise<Product> {
     return this.loader.fn(id, query, filter);
   }
@@ -129,7 +146,12 @@ export const standardDecoratorsCompiled: boolean = (() => {
   return arity === 2;
 })();
 
-function cacheflightRow(name: string, Service: new (loader: Loader) => { getProduct(id: number, q: string, f: unknown): Promise<Product> }, config: string): RowDef {
+function cacheflightRow(
+  name: string,
+  Service: new (loader: Loader) => { getProduct(id: number, q: string, f: unknown): Promise<Product> },
+  config: string,
+  cacheOf: (maxEntries: number) => Cache = cacheflightCache,
+): RowDef {
   return {
     name,
     role: 'cacheflight',
@@ -138,7 +160,7 @@ function cacheflightRow(name: string, Service: new (loader: Loader) => { getProd
     caches: true,
     singleFlight: true,
     async create({ loader, maxEntries }) {
-      const cache = cacheflightCache(maxEntries);
+      const cache = cacheOf(maxEntries);
       const service = new Service(loader);
       return {
         call: (id, query, filter) => service.getProduct(id, query, filter),
@@ -158,6 +180,12 @@ const cacheflightLegacy = cacheflightRow(
   'cacheflight @Cacheable() legacy',
   CacheflightLegacyProductService,
   'same cache; @Cacheable() applied through the experimentalDecorators convention (as TypeScript __decorate does)',
+);
+const cacheflightUnprotected = cacheflightRow(
+  "cacheflight @Cacheable() immutability: 'none'",
+  CacheflightUnprotectedProductService,
+  "registerCache(createCache({ store: memoryStore({ maxEntries }), ttl: '5m', immutability: 'none' }), 'unprotected'); @Cacheable({ cache: 'unprotected' }): values shared by reference, not frozen (what the floor and most peers do)",
+  unprotectedCache,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -345,6 +373,7 @@ export const memoryRows: readonly RowDef[] = [
   rawLru,
   cacheflightStandard,
   cacheflightLegacy,
+  cacheflightUnprotected,
   pMemoize,
   memoize,
   typeCacheable,
