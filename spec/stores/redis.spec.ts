@@ -64,7 +64,7 @@ describe('redisStore on a single server', function () {
 
     describe('layout and TTL', () => {
       it('writes an entry at prefix:namespace:key with one atomic SET ... PX in whole ms', async () => {
-        const monitor = await raw.duplicate().monitor();
+        const monitor = await raw.monitor(); // its own connection, closed below
         const seen: string[][] = [];
         monitor.on('monitor', (_time: string, args: string[]) => seen.push(args));
         try {
