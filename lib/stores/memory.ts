@@ -207,7 +207,7 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#slots.release();
+    this.#slots.clear(0);
     this.#namespaces.clear();
     this.#tags.clear();
   }

@@ -21,13 +21,13 @@ const MAX_CAPACITY = 2 ** 31 - 1;
  */
 export class SlotTable {
   /** Id of each slot's entry within its namespace. */
-  ids: Array<string | undefined>;
+  ids!: Array<string | undefined>;
   /** Value of each slot's entry, by reference. */
-  values: unknown[];
+  values!: unknown[];
   /** Namespace (and tags) of each slot's entry. */
-  owners: Array<Owner | undefined>;
+  owners!: Array<Owner | undefined>;
   /** Absolute expiry of each slot's entry (`Date.now()` clock), `Infinity` = never. */
-  expiresAt: Float64Array;
+  expiresAt!: Float64Array;
   /** Entries held. */
   size = 0;
   /** Most recently used slot. */
@@ -36,8 +36,8 @@ export class SlotTable {
   oldest = NO_SLOT;
 
   readonly #maxSlots: number;
-  #newer: Int32Array;
-  #older: Int32Array;
+  #newer!: Int32Array;
+  #older!: Int32Array;
   /** Slots handed out at least once; those below are either held or on the free list. */
   #used = 0;
   #free = NO_SLOT;
@@ -47,15 +47,7 @@ export class SlotTable {
   /** @param maxSlots - the store's bound: capacity never grows past it */
   constructor(maxSlots: number) {
     this.#maxSlots = Math.min(maxSlots, MAX_CAPACITY);
-    const capacity = Math.min(this.#maxSlots, INITIAL_CAPACITY);
-    // Every array is sized like the typed ones (not grown by appending, which leaves up to half
-    // of a large backing store unused): at the bound, no slack at all.
-    this.ids = new Array<string | undefined>(capacity);
-    this.values = new Array<unknown>(capacity);
-    this.owners = new Array<Owner | undefined>(capacity);
-    this.expiresAt = new Float64Array(capacity);
-    this.#newer = new Int32Array(capacity);
-    this.#older = new Int32Array(capacity);
+    this.#allocate(Math.min(this.#maxSlots, INITIAL_CAPACITY));
   }
 
   /** The slot used less recently than `slot` was, or {@link NO_SLOT}. */
@@ -109,25 +101,28 @@ export class SlotTable {
     return slot;
   }
 
-  /** Empty every slot; capacity is kept for the entries to come. */
-  clear(): void {
-    this.ids.fill(undefined);
-    this.values.fill(undefined);
-    this.owners.fill(undefined);
+  /**
+   * Empty every slot and give the memory back, down to the initial capacity (or none, for a
+   * closed store). Fresh arrays rather than emptied ones: the old ones, long-lived by then, would
+   * make every later write of a young value an old-to-new pointer the garbage collector tracks.
+   */
+  clear(capacity = INITIAL_CAPACITY): void {
+    this.#allocate(Math.min(this.#maxSlots, capacity));
     this.size = 0;
     this.#used = 0;
     this.#free = this.newest = this.oldest = this.#cursor = NO_SLOT;
   }
 
-  /** Empty every slot and give the memory back. */
-  release(): void {
-    this.clear();
-    this.ids = [];
-    this.values = [];
-    this.owners = [];
-    this.expiresAt = new Float64Array(0);
-    this.#newer = new Int32Array(0);
-    this.#older = new Int32Array(0);
+  /** Fresh, empty arrays of `capacity` slots. */
+  #allocate(capacity: number): void {
+    // Every array is sized like the typed ones (not grown by appending, which leaves up to half
+    // of a large backing store unused): at the bound, no slack at all.
+    this.ids = new Array<string | undefined>(capacity);
+    this.values = new Array<unknown>(capacity);
+    this.owners = new Array<Owner | undefined>(capacity);
+    this.expiresAt = new Float64Array(capacity);
+    this.#newer = new Int32Array(capacity);
+    this.#older = new Int32Array(capacity);
   }
 
   #linkNewest(slot: number): void {
