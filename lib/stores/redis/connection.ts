@@ -125,6 +125,16 @@ export function clusterClientOptions(nodes: readonly ParsedRedisUrl[], resolved:
   };
 }
 
+/**
+ * Settings of a subscriber connection ({@link RedisConnection.createSubscriber}): it connects when
+ * told to, and its owner subscribes again on every 'ready' (knowing when a subscription is live
+ * is the point: messages published while it was not are lost).
+ */
+const SUBSCRIBER_SETTINGS = { lazyConnect: true, autoResubscribe: false, enableAutoPipelining: false } as const;
+
+/** Reconnect attempts of a Cluster node subscriber before it ends (its owner then picks another node). */
+const NODE_SUBSCRIBER_ATTEMPTS = 3;
+
 /** Client states in which Redis is known to be unreachable: fail fast instead of queueing. */
 const DOWN_STATES = new Set(['reconnecting', 'close', 'disconnecting']);
 
@@ -224,6 +234,8 @@ export class RedisConnection {
   #closed = false;
   readonly #deadlines = new Deadlines();
   #closing: Promise<void> | undefined;
+  /** Rotation over Cluster nodes for {@link createSubscriber}. */
+  #nextNode = 0;
   #lastError: string | undefined;
   readonly #onError = (error: Error): void => {
     this.#lastError = this.#options.redact(error?.message ?? String(error));
@@ -252,6 +264,46 @@ export class RedisConnection {
   /** The client's state (`wait` before the first operation), for health details. */
   get status(): string {
     return this.#client?.status ?? (this.#closed ? 'end' : 'wait');
+  }
+
+  /** The database number of the connection (always 0 on a Cluster). */
+  get database(): number {
+    const target = this.#options.target;
+    if (target.kind === 'url') return target.url.db;
+    if (target.kind === 'nodes' || target.client.isCluster) return 0;
+    const db = (target.client as Redis).options.db;
+    return typeof db === 'number' ? db : 0;
+  }
+
+  /**
+   * A new, unconnected client for SUBSCRIBE, made like this connection's (see
+   * `RedisPubSub.createSubscriber` in `store.ts`). On a Cluster: a plain connection to one node,
+   * rotating over the known nodes on each call.
+   *
+   * @throws CacheClosedError after close; MissingDependencyError without ioredis; BackendError
+   *   on a Cluster whose nodes are not known yet
+   */
+  async createSubscriber(): Promise<Redis> {
+    if (this.#closed) throw this.#closedError('subscribe');
+    const target = this.#options.target;
+    if (target.kind === 'url') {
+      const ioredis = await this.#loader();
+      if (this.#closed) throw this.#closedError('subscribe');
+      return new ioredis.Redis({ ...standaloneClientOptions(target.url, this.#options), ...SUBSCRIBER_SETTINGS, connectionName: 'cacheflight-bus' });
+    }
+    if (target.kind === 'client' && !target.client.isCluster) return (target.client as Redis).duplicate(SUBSCRIBER_SETTINGS);
+    const cluster = (this.#client ?? (await this.#clientPromise)) as Cluster;
+    const nodes = cluster.nodes('all');
+    if (nodes.length === 0) {
+      throw new BackendError(`redis store "${this.#options.name}": no Cluster node is known yet to subscribe on; retry once the Cluster is connected.`);
+    }
+    const node = nodes[this.#nextNode++ % nodes.length] as Redis;
+    const maxDelay = this.#options.maxReconnectDelayMs;
+    return node.duplicate({
+      ...SUBSCRIBER_SETTINGS,
+      readOnly: false,
+      retryStrategy: (times: number) => (times > NODE_SUBSCRIBER_ATTEMPTS ? null : Math.min(50 * 2 ** (times - 1), maxDelay)),
+    });
   }
 
   /** The last connection error seen (password redacted), if any. */

@@ -34,6 +34,18 @@ import { DROP_STALE, runScript } from './scripts.js';
 type Client = Redis | Cluster;
 type Reply = Array<Buffer | null>;
 
+/**
+ * An entry as the Redis store answers it: a {@link StoredEntry} plus the tags its envelope
+ * recorded. A tiered store keeps these tags on the copy it promotes into its in-process tier, so
+ * that a tag invalidation reaches that copy too.
+ */
+export interface RedisStoredEntry extends StoredEntry {
+  /** The tags the entry was written with (empty for an untagged entry). */
+  readonly tags: readonly string[];
+}
+
+const NO_TAG_NAMES: readonly string[] = Object.freeze([]);
+
 /** Most keys whose own tags are remembered (the oldest is forgotten first). */
 const MAX_KEY_HINTS = 4096;
 /** Most namespaces whose tags are remembered. */
@@ -204,15 +216,15 @@ export class RedisReader {
     private readonly schedule: () => void,
   ) {}
 
-  get(key: string): Promise<StoredEntry | undefined> {
-    return new Promise<StoredEntry | undefined>((resolve, reject) => {
+  get(key: string): Promise<RedisStoredEntry | undefined> {
+    return new Promise<RedisStoredEntry | undefined>((resolve, reject) => {
       this.#add(new ReadRequest('get', 1, resolve as (value: never) => void, reject), key, 0);
     });
   }
 
-  getMany(keys: readonly string[]): Promise<Array<StoredEntry | undefined>> {
+  getMany(keys: readonly string[]): Promise<Array<RedisStoredEntry | undefined>> {
     if (keys.length === 0) return Promise.resolve([]);
-    return new Promise<Array<StoredEntry | undefined>>((resolve, reject) => {
+    return new Promise<Array<RedisStoredEntry | undefined>>((resolve, reject) => {
       const request = new ReadRequest('getMany', keys.length, resolve as (value: never) => void, reject);
       for (let i = 0; i < keys.length; i++) this.#add(request, keys[i] as string, i);
     });
@@ -355,7 +367,7 @@ export class RedisReader {
     runScript(client, DROP_STALE, keys, envelopes.map((envelope) => envelope.header()), false).catch(noop);
   }
 
-  #decode(key: string, envelope: Envelope): StoredEntry | undefined {
+  #decode(key: string, envelope: Envelope): RedisStoredEntry | undefined {
     let value: unknown;
     try {
       value = this.serializer.decode(envelope.payload());
@@ -363,7 +375,7 @@ export class RedisReader {
       this.#decodeFailed(key, error);
       return undefined;
     }
-    return { value, expiresAt: envelope.expiresAt };
+    return { value, expiresAt: envelope.expiresAt, tags: envelope.tags.length === 0 ? NO_TAG_NAMES : envelope.tagNames() };
   }
 
   #decodeFailed(key: string, cause: unknown): void {

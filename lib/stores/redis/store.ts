@@ -6,13 +6,46 @@
  * `../redis.ts`).
  */
 import { InvalidTtlError, BackendError } from '../../cache/errors.js';
-import { joinKey, namespaceOf, type EntryKey, type Store, type StoredEntry, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
+import { joinKey, namespaceOf, type EntryKey, type Store, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
+import type { Redis } from 'ioredis';
 import { type IoredisModule, RedisConnection } from './connection.js';
 import { KeyLayout, type Shard, TokenSource } from './layout.js';
 import type { ResolvedRedisStoreOptions } from './options.js';
-import { RedisReader } from './reader.js';
+import { RedisReader, type RedisStoredEntry } from './reader.js';
 import { DELETE, runScript } from './scripts.js';
 import { type EncodedWrite, RedisWriter } from './writer.js';
+
+export type { RedisStoredEntry } from './reader.js';
+
+/**
+ * What a companion of a Redis store needs to use Redis pub/sub next to it: the tiered store's
+ * invalidation bus publishes through the store's own connection and listens on a connection of
+ * its own (a subscribed connection cannot run the store's commands). See {@link RedisStore.pubSub}.
+ */
+export interface RedisPubSub {
+  /**
+   * The database number of the store's connection (0 on a Cluster). Pub/sub channels are
+   * server-wide, not per database: name channels with it to keep databases apart.
+   */
+  readonly database: number;
+  /**
+   * A new, not yet connected ioredis client for SUBSCRIBE, connected like the store's own: same
+   * server, credentials, TLS and database (an application-made client: its `duplicate()`); with
+   * `lazyConnect` and `autoResubscribe: false` (the caller subscribes on every 'ready'). On a
+   * Cluster it is a plain connection to one node (PUBLISH reaches every node), a different node on
+   * each call, that gives up ('end') after a few failed reconnects so that the caller can ask for
+   * another. The caller owns it: attach an 'error' listener, and disconnect it when done.
+   *
+   * @throws CacheClosedError after the store's close; MissingDependencyError without ioredis;
+   *   BackendError on a Cluster whose nodes are not known yet (retry later)
+   */
+  createSubscriber(): Promise<Redis>;
+  /**
+   * `PUBLISH channel message` through the store's connection, after the writes already issued,
+   * bounded by `commandTimeoutMs` like every operation. Answers how many subscribers received it.
+   */
+  publish(channel: string, message: string): Promise<number>;
+}
 
 /**
  * Largest PX written. Longer TTLs (and Infinity) are stored without expiry: 2^46 ms is over 2,000
@@ -43,6 +76,7 @@ export class RedisStore implements Store {
   readonly #reader: RedisReader;
   readonly #writer: RedisWriter;
   #flushScheduled = false;
+  #pubSub: RedisPubSub | undefined;
   readonly #flush = (): void => {
     this.#flushScheduled = false;
     this.#writer.send(); // writes first: a read issued after a write sees it
@@ -69,6 +103,22 @@ export class RedisStore implements Store {
     this.#writer = new RedisWriter(this.layout, this.#connection, this.#tokens, options.commandTimeoutMs, this.name, notify, schedule);
   }
 
+  /**
+   * The hook for Redis pub/sub next to this store (used by the tiered store's invalidation bus):
+   * a dedicated subscriber connection made like the store's own, and PUBLISH through the store's
+   * connection. See {@link RedisPubSub}.
+   */
+  get pubSub(): RedisPubSub {
+    return (this.#pubSub ??= {
+      database: this.#connection.database,
+      createSubscriber: () => this.#connection.createSubscriber(),
+      publish: (channel, message) => {
+        this.#writer.send(); // writes already issued land first
+        return this.#connection.run('publish', (client) => client.publish(channel, message));
+      },
+    });
+  }
+
   /** `true` when the store talks to a Redis Cluster. */
   get isCluster(): boolean {
     return this.#connection.isCluster;
@@ -93,12 +143,15 @@ export class RedisStore implements Store {
     }
   }
 
-  /** One MGET (batched with the other reads of the tick), checked on the client. */
-  get(namespace: string, id: string): Promise<StoredEntry | undefined> {
+  /**
+   * One MGET (batched with the other reads of the tick), checked on the client. The entry also
+   * carries the tags it was written with.
+   */
+  get(namespace: string, id: string): Promise<RedisStoredEntry | undefined> {
     return this.#reader.get(joinKey(namespace, id));
   }
 
-  getMany(keys: readonly EntryKey[]): Promise<Array<StoredEntry | undefined>> {
+  getMany(keys: readonly EntryKey[]): Promise<Array<RedisStoredEntry | undefined>> {
     return this.#reader.getMany(keys.map(([namespace, id]) => joinKey(namespace, id)));
   }
 
