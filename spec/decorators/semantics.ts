@@ -1,6 +1,6 @@
 /**
  * The decorators' semantics, written once and run against every store (memory, Redis, Redis
- * Cluster): keys, single-flight, eviction races, TTL, tags, allEntries, values. Uses real time
+ * Cluster, tiered): keys, single-flight, eviction races, TTL, tags, allEntries, values. Uses real time
  * (short TTLs) so that it also holds against a server's clock; fake-clock TTL tests live in the
  * memory-only spec.
  */

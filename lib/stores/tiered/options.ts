@@ -1,0 +1,123 @@
+/**
+ * Options of `tieredStore`: strict validation at creation (an `InvalidOptionError` naming the
+ * option and saying what to give), defaults applied.
+ */
+import { InvalidOptionError } from '../../cache/errors.js';
+import { describeValue, rejectUnknownOptions } from '../../cache/option-checks.js';
+import { parseDuration, type Duration } from '../../cache/ttl.js';
+import { MemoryStore } from '../memory.js';
+import { RedisStore } from '../redis/store.js';
+
+/** Options of {@link tieredStore}. `l1` and `l2` are required; unknown names are rejected. */
+export interface TieredStoreOptions {
+  /**
+   * The in-process tier, e.g. `memoryStore({ maxEntries: 10_000 })`: hot entries are answered
+   * from it synchronously. Owned by the tiered store from now on (closed with it); give each
+   * tiered store its own.
+   */
+  readonly l1: MemoryStore;
+  /**
+   * The shared tier, e.g. `redisStore({ url, prefix })`: the source of truth every process reads
+   * through on an L1 miss. Its prefix also names the invalidation channel, so processes sharing
+   * entries (same prefix) keep their L1s coherent. Owned by the tiered store (closed with it).
+   */
+  readonly l2: RedisStore;
+  /**
+   * Longest time an entry stays in L1, whatever its TTL (it is still read from L2 afterwards, and
+   * promoted again). Bounds how stale an L1 copy can get if an invalidation message is ever lost.
+   * A {@link Duration} > 0 (`'30s'`, `60_000`...); default `Infinity` (the entry's own TTL).
+   */
+  readonly l1Ttl?: Duration | undefined;
+  /**
+   * How often the invalidation bus checks its subscriber connection with a PING, in ms. A
+   * connection that does not answer before the next check (a half-open socket, a hung server)
+   * counts as lost: L1 stops being served until a fresh connection is subscribed again. Default
+   * {@link DEFAULT_BUS_HEARTBEAT_MS}; 10 to 600,000.
+   */
+  readonly heartbeatMs?: number | undefined;
+  /** Name for logs and health output. Default `tiered(<l1 name>+<l2 name>)`. */
+  readonly name?: string | undefined;
+}
+
+/** Default {@link TieredStoreOptions.heartbeatMs}. */
+export const DEFAULT_BUS_HEARTBEAT_MS = 2_000;
+
+/** {@link TieredStoreOptions} validated, with defaults applied. */
+export interface ResolvedTieredStoreOptions {
+  readonly l1: MemoryStore;
+  readonly l2: RedisStore;
+  /** `Infinity` when L1 keeps entries for their whole TTL. */
+  readonly l1TtlMs: number;
+  readonly heartbeatMs: number;
+  readonly name: string;
+}
+
+const KNOWN_OPTIONS: readonly string[] = ['l1', 'l2', 'l1Ttl', 'heartbeatMs', 'name'];
+const EXAMPLE = `tieredStore({ l1: memoryStore({ maxEntries: 10_000 }), l2: redisStore({ url: 'redis://127.0.0.1:6379', prefix: 'orders' }) })`;
+
+/**
+ * Stores already used as a tier. A tier shared by two tiered stores would be cleared, closed and
+ * invalidated by both, behind the other's back.
+ */
+const claimed = new WeakSet<object>();
+
+/**
+ * Validate `tieredStore` options and apply defaults. On success, `l1` and `l2` are claimed: a
+ * later tiered store given one of them is rejected.
+ *
+ * @throws InvalidOptionError naming the option, the value given and what is accepted
+ * @throws InvalidTtlError when `l1Ttl` is negative, `NaN` or does not parse
+ */
+export function resolveTieredStoreOptions(options: unknown): ResolvedTieredStoreOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidOptionError(`tieredStore options must be an object such as ${EXAMPLE}, not ${describeValue(options)}.`);
+  }
+  const given = options as Record<string, unknown>;
+  rejectUnknownOptions('tieredStore', given, KNOWN_OPTIONS);
+  const { l1, l2 } = given;
+  if (!(l1 instanceof MemoryStore)) {
+    throw new InvalidOptionError(
+      `tieredStore option "l1" is ${describeValue(l1)}; give a memory store (the in-process tier), e.g. ${EXAMPLE}.`,
+    );
+  }
+  if (!(l2 instanceof RedisStore)) {
+    throw new InvalidOptionError(
+      `tieredStore option "l2" is ${l2 instanceof MemoryStore ? 'a memory store' : describeValue(l2)}; give a Redis store (the shared tier, ` +
+        `whose pub/sub carries the invalidations), e.g. ${EXAMPLE}.`,
+    );
+  }
+  for (const [option, store] of [['l1', l1], ['l2', l2]] as const) {
+    if (claimed.has(store)) {
+      throw new InvalidOptionError(
+        `tieredStore option "${option}": this store is already a tier of another tiered store; give each tiered store its own ` +
+          `${option === 'l1' ? 'memoryStore()' : 'redisStore()'} (several tiered stores may share a Redis server and prefix through their own redisStore).`,
+      );
+    }
+  }
+
+  let l1TtlMs = Infinity;
+  if (given['l1Ttl'] !== undefined) {
+    l1TtlMs = parseDuration(given['l1Ttl'], 'tieredStore option "l1Ttl"');
+    if (l1TtlMs === 0) {
+      throw new InvalidOptionError(
+        `tieredStore option "l1Ttl" is 0, which would keep nothing in L1; give a duration > 0 such as '30s', leave it out ` +
+          `(entries stay in L1 for their TTL), or use the redisStore alone.`,
+      );
+    }
+  }
+
+  const heartbeatMs = given['heartbeatMs'] ?? DEFAULT_BUS_HEARTBEAT_MS;
+  if (typeof heartbeatMs !== 'number' || !Number.isFinite(heartbeatMs) || heartbeatMs < 10 || heartbeatMs > 600_000) {
+    throw new InvalidOptionError(
+      `tieredStore option "heartbeatMs" is ${describeValue(heartbeatMs)}; give a number of milliseconds from 10 to 600000. The default is ${DEFAULT_BUS_HEARTBEAT_MS}.`,
+    );
+  }
+
+  const name = given['name'] ?? `tiered(${l1.name}+${l2.name})`;
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidOptionError(`tieredStore option "name" is ${describeValue(name)}; give a non-empty string such as 'orders-cache'.`);
+  }
+  claimed.add(l1);
+  claimed.add(l2);
+  return { l1, l2, l1TtlMs, heartbeatMs, name };
+}

@@ -1,0 +1,424 @@
+/**
+ * The tiered {@link Store}: an in-process L1 (a memory store) in front of a shared L2 (a Redis
+ * store), the L1s of every process kept coherent by the invalidation bus (see `../tiered.ts`).
+ */
+import { randomBytes } from 'node:crypto';
+import { CacheClosedError, InvalidTtlError } from '../../cache/errors.js';
+import type { MemoryStore } from '../memory.js';
+import type { RedisStore, RedisStoredEntry } from '../redis/store.js';
+import {
+  joinKey,
+  type EntryKey,
+  type MaybePromise,
+  type Store,
+  type StoredEntry,
+  type StoreHealth,
+  type StoreNotice,
+  type StoreSetOptions,
+  type StoreWrite,
+  type ValueSharing,
+} from '../store.js';
+import { type BusState, InvalidationBus } from './bus.js';
+import type { Invalidation } from './message.js';
+import type { ResolvedTieredStoreOptions } from './options.js';
+import { PromotionGuard } from './promotion-guard.js';
+
+/**
+ * What L1 holds for an entry and what `get` answers: the value (in the form the owning Cache
+ * shares) and its real expiry, which L1's own may undercut (`l1Ttl`). One object per L1 entry,
+ * handed out as is on every hit: a hit allocates nothing in this store.
+ */
+class TieredEntry implements StoredEntry {
+  constructor(
+    readonly value: unknown,
+    readonly expiresAt: number,
+  ) {}
+}
+
+/** Counters of a {@link TieredStore}, for monitoring and tests. */
+export interface TieredStoreStats {
+  /** Entries held in L1, stale ones not reclaimed yet included. */
+  readonly l1Entries: number;
+  /** Reads that went to L2 (L1 misses, and every read while the bus is not up). */
+  readonly l2Reads: number;
+  /** L2 reads that found an entry. */
+  readonly l2Hits: number;
+  /** Entries read from L2 and kept in L1. */
+  readonly promotions: number;
+  /** State of the invalidation bus (L1 is served only while it is `up`). */
+  readonly bus: BusState;
+  /** Invalidation messages received from other processes. */
+  readonly busReceived: number;
+  /** Messages on the channel that could not be read (each cleared L1). */
+  readonly busUnreadable: number;
+  /** Invalidation messages published. */
+  readonly busPublished: number;
+  /** PUBLISH attempts that failed (they are retried). */
+  readonly busPublishFailures: number;
+  /** Invalidations given up after their retries failed. */
+  readonly busAbandoned: number;
+  /** Times the bus went down after having been up (each time L1 was cleared on its return). */
+  readonly busLosses: number;
+}
+
+const identity = (value: unknown): unknown => value;
+
+/** The tiered {@link Store}. Create it with `tieredStore`. */
+export class TieredStore implements Store {
+  /** Name for logs and health output. */
+  readonly name: string;
+  /** Always `true`: an L1 hit hands out the very value kept in L1. */
+  readonly sharesReferences = true;
+  /** The in-process tier. */
+  readonly l1: MemoryStore;
+  /** The shared tier. */
+  readonly l2: RedisStore;
+  /** The pub/sub channel of the invalidation bus (derived from the L2 prefix and database). */
+  readonly channel: string;
+  /** Longest stay of an entry in L1, in ms (`Infinity`: its TTL). */
+  readonly l1TtlMs: number;
+
+  /** Mirror of `bus.state === 'up'`, read by every `get`. */
+  #busUp = false;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #protect: (value: unknown) => unknown = identity;
+  #plain: (stored: unknown) => unknown = identity;
+  readonly #bus: InvalidationBus;
+  readonly #guard = new PromotionGuard();
+  /** L2 operations not settled yet; `close` waits for them so their invalidations go out. */
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #l2Reads = 0;
+  #l2Hits = 0;
+  #promotions = 0;
+
+  /** @param options - validated options (see `tieredStore`) */
+  constructor(options: ResolvedTieredStoreOptions) {
+    this.name = options.name;
+    this.l1 = options.l1;
+    this.l2 = options.l2;
+    this.l1TtlMs = options.l1TtlMs;
+    const pubSub = options.l2.pubSub;
+    this.channel = `${options.l2.prefix}#bus${pubSub.database === 0 ? '' : `:${pubSub.database}`}`;
+    this.#bus = new InvalidationBus(pubSub, this.channel, randomBytes(9).toString('base64url'), options.heartbeatMs, {
+      up: () => {
+        // Messages were missed while the bus was down: nothing in L1 can be trusted.
+        this.l1.clear();
+        this.#guard.all();
+        this.#busUp = true;
+      },
+      down: () => {
+        this.#busUp = false;
+      },
+      message: (invalidation) => this.#apply(invalidation),
+    });
+  }
+
+  /** Counters since creation. */
+  get stats(): TieredStoreStats {
+    const bus = this.#bus.stats;
+    return {
+      l1Entries: this.l1.size,
+      l2Reads: this.#l2Reads,
+      l2Hits: this.#l2Hits,
+      promotions: this.#promotions,
+      bus: bus.state,
+      busReceived: bus.received,
+      busUnreadable: bus.unreadable,
+      busPublished: bus.published,
+      busPublishFailures: bus.publishFailures,
+      busAbandoned: bus.abandoned,
+      busLosses: bus.losses,
+    };
+  }
+
+  bindValues(values: ValueSharing): void {
+    this.#protect = values.protect;
+    this.#plain = values.plain;
+  }
+
+  onNotice(listener: (notice: StoreNotice) => void): void {
+    this.l2.onNotice(listener);
+  }
+
+  // --- reads --------------------------------------------------------------------------------
+
+  /** An L1 hit answers at once (no promise); otherwise L2 is read and a hit promoted into L1. */
+  get(namespace: string, id: string): MaybePromise<StoredEntry | undefined> {
+    if (this.#busUp) {
+      const hit = this.l1.get(namespace, id);
+      if (hit !== undefined) return hit.value as TieredEntry;
+    }
+    return this.#readThrough(namespace, id);
+  }
+
+  #readThrough(namespace: string, id: string): Promise<StoredEntry | undefined> {
+    if (this.#closed) return Promise.reject(this.#closedError('get'));
+    this.#bus.start();
+    this.#l2Reads++;
+    const start = this.#guard.begin();
+    return this.l2.get(namespace, id).then(
+      (entry) => {
+        try {
+          return entry === undefined ? undefined : this.#promote(namespace, id, entry, start);
+        } finally {
+          this.#guard.end();
+        }
+      },
+      (error: unknown) => {
+        this.#guard.end();
+        throw error;
+      },
+    );
+  }
+
+  /** L1 hits at once; the misses in one L2 `getMany`. */
+  getMany(keys: readonly EntryKey[]): MaybePromise<Array<StoredEntry | undefined>> {
+    if (this.#closed) return Promise.reject(this.#closedError('getMany'));
+    const out = new Array<StoredEntry | undefined>(keys.length);
+    const misses: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const [namespace, id] = keys[i] as EntryKey;
+      const hit = this.#busUp ? this.l1.get(namespace, id) : undefined;
+      if (hit !== undefined) out[i] = hit.value as TieredEntry;
+      else misses.push(i);
+    }
+    if (misses.length === 0) return out;
+    this.#bus.start();
+    this.#l2Reads += misses.length;
+    const start = this.#guard.begin();
+    return this.l2.getMany(misses.map((i) => keys[i] as EntryKey)).then(
+      (entries) => {
+        try {
+          for (let j = 0; j < misses.length; j++) {
+            const entry = entries[j];
+            const i = misses[j] as number;
+            const [namespace, id] = keys[i] as EntryKey;
+            out[i] = entry === undefined ? undefined : this.#promote(namespace, id, entry, start);
+          }
+          return out;
+        } finally {
+          this.#guard.end();
+        }
+      },
+      (error: unknown) => {
+        this.#guard.end();
+        throw error;
+      },
+    );
+  }
+
+  /** An entry read from L2: protected once, kept in L1 with its remaining TTL when that is safe. */
+  #promote(namespace: string, id: string, read: RedisStoredEntry, start: number): TieredEntry {
+    this.#l2Hits++;
+    const entry = new TieredEntry(this.#protect(read.value), read.expiresAt);
+    if (this.#busUp && this.#guard.allows(start, namespace, id, read.tags)) {
+      const ttlMs = Math.min(read.expiresAt - Date.now(), this.l1TtlMs);
+      if (ttlMs > 0) {
+        this.l1.set(namespace, id, entry, { ttlMs, tags: read.tags.length === 0 ? undefined : read.tags });
+        this.#promotions++;
+      }
+    }
+    return entry;
+  }
+
+  // --- writes -------------------------------------------------------------------------------
+
+  /**
+   * Write L1 (while the bus is up) and L2; the promise is L2's. Once L2 settled, the other
+   * processes are told to drop their copy. If L2 fails, this process's L1 copy is dropped too.
+   */
+  set(namespace: string, id: string, value: unknown, options: StoreSetOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError('set'));
+    const invalid = this.#checkTtl(namespace, id, options.ttlMs);
+    if (invalid !== undefined) return Promise.reject(invalid);
+    this.#bus.start();
+    const kept = this.#keep(namespace, id, value, options);
+    return this.#shared(
+      this.l2.set(namespace, id, this.#plain(value), options),
+      () => this.#bus.keys([[namespace, id]]),
+      () => this.#unkeep(namespace, id, kept),
+    );
+  }
+
+  setMany(writes: readonly StoreWrite[]): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError('setMany'));
+    for (const write of writes) {
+      const invalid = this.#checkTtl(write.namespace, write.id, write.ttlMs);
+      if (invalid !== undefined) return Promise.reject(invalid);
+    }
+    if (writes.length === 0) return Promise.resolve();
+    this.#bus.start();
+    const kept = writes.map((write) => this.#keep(write.namespace, write.id, write.value, write));
+    const plain = writes.map((write) => ({ ...write, value: this.#plain(write.value) }));
+    return this.#shared(
+      this.l2.setMany(plain),
+      () => this.#bus.keys(writes.map((write) => [write.namespace, write.id])),
+      () => writes.forEach((write, i) => this.#unkeep(write.namespace, write.id, kept[i])),
+    );
+  }
+
+  /** Keep a written value in L1 (only while the bus is up: otherwise L1 is not served, and cleared on its return). */
+  #keep(namespace: string, id: string, value: unknown, options: StoreSetOptions): TieredEntry | undefined {
+    this.#guard.key(namespace, id);
+    if (!this.#busUp) {
+      this.l1.delete(namespace, id);
+      return undefined;
+    }
+    const entry = new TieredEntry(value, Date.now() + options.ttlMs);
+    this.l1.set(namespace, id, entry, { ttlMs: Math.min(options.ttlMs, this.l1TtlMs), tags: options.tags });
+    return entry;
+  }
+
+  /** L2 refused a write: drop the L1 copy it left, unless a later write replaced it. */
+  #unkeep(namespace: string, id: string, kept: TieredEntry | undefined): void {
+    if (kept === undefined || this.#closed) return;
+    if (this.l1.get(namespace, id)?.value === kept) this.l1.delete(namespace, id);
+  }
+
+  #checkTtl(namespace: string, id: string, ttlMs: unknown): InvalidTtlError | undefined {
+    if (typeof ttlMs === 'number' && ttlMs > 0) return undefined;
+    return new InvalidTtlError(
+      `tiered store "${this.name}" set of "${joinKey(namespace, id)}": ttlMs is ${String(ttlMs)}; give a number of milliseconds > 0 (fractions and Infinity allowed).`,
+    );
+  }
+
+  // --- invalidations ------------------------------------------------------------------------
+
+  /** Drop from both tiers; answers whether L2 held a live entry. */
+  delete(namespace: string, id: string): Promise<boolean> {
+    if (this.#closed) return Promise.reject(this.#closedError('delete'));
+    this.#bus.start();
+    this.l1.delete(namespace, id);
+    this.#guard.key(namespace, id);
+    return this.#shared(this.l2.delete(namespace, id), () => this.#bus.keys([[namespace, id]]));
+  }
+
+  deleteMany(keys: readonly EntryKey[]): Promise<number> {
+    if (this.#closed) return Promise.reject(this.#closedError('deleteMany'));
+    if (keys.length === 0) return Promise.resolve(0);
+    this.#bus.start();
+    for (const [namespace, id] of keys) {
+      this.l1.delete(namespace, id);
+      this.#guard.key(namespace, id);
+    }
+    return this.#shared(this.l2.deleteMany(keys), () => this.#bus.keys(keys));
+  }
+
+  deleteNamespace(namespace: string): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError('deleteNamespace'));
+    this.#bus.start();
+    this.l1.deleteNamespace(namespace);
+    this.#guard.namespace(namespace);
+    return this.#shared(this.l2.deleteNamespace(namespace), () => this.#bus.namespace(namespace));
+  }
+
+  invalidateTags(tags: readonly string[]): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError('invalidateTags'));
+    if (tags.length === 0) return Promise.resolve();
+    this.#bus.start();
+    this.l1.invalidateTags(tags);
+    this.#guard.tags(tags);
+    return this.#shared(this.l2.invalidateTags(tags), () => this.#bus.tags(tags));
+  }
+
+  clear(): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError('clear'));
+    this.#bus.start();
+    this.l1.clear();
+    this.#guard.all();
+    return this.#shared(this.l2.clear(), () => this.#bus.all());
+  }
+
+  /**
+   * Track an L2 operation: once it settles (either way: a timed-out write may still have landed),
+   * publish its invalidation; on failure run `failed` first.
+   */
+  #shared<T>(operation: Promise<T>, publish: () => void, failed?: () => void): Promise<T> {
+    const tracked = operation.then(
+      (result) => {
+        publish();
+        return result;
+      },
+      (error: unknown) => {
+        failed?.();
+        publish();
+        throw error;
+      },
+    );
+    this.#inFlight.add(tracked);
+    const forget = (): void => {
+      this.#inFlight.delete(tracked);
+    };
+    tracked.then(forget, forget);
+    return tracked;
+  }
+
+  /** Another process invalidated something: drop it from L1. */
+  #apply(invalidation: Invalidation): void {
+    if (this.#closed) return;
+    if (invalidation.all) {
+      this.l1.clear();
+      this.#guard.all();
+      return;
+    }
+    for (const namespace of invalidation.namespaces) {
+      this.l1.deleteNamespace(namespace);
+      this.#guard.namespace(namespace);
+    }
+    if (invalidation.tags.length > 0) {
+      this.l1.invalidateTags(invalidation.tags);
+      this.#guard.tags(invalidation.tags);
+    }
+    for (const [namespace, id] of invalidation.keys) {
+      this.l1.delete(namespace, id);
+      this.#guard.key(namespace, id);
+    }
+  }
+
+  // --- health and lifecycle -----------------------------------------------------------------
+
+  /** `ok` when L2 answers (L1 and the bus are reported in `details`). */
+  async health(): Promise<StoreHealth> {
+    if (!this.#closed) this.#bus.start();
+    const l2 = await this.l2.health();
+    const details: Record<string, string | number | boolean> = {
+      l1Entries: this.l1.size,
+      l1MaxEntries: this.l1.maxEntries,
+      bus: this.#bus.state,
+      channel: this.channel,
+    };
+    const busError = this.#bus.state === 'up' ? undefined : this.#bus.lastError;
+    if (busError !== undefined) details['busLastError'] = busError;
+    for (const [key, value] of Object.entries(l2.details ?? {})) details[`l2${key[0]?.toUpperCase() ?? ''}${key.slice(1)}`] = value;
+    if (this.#closed) return { ok: false, store: this.name, error: 'the store is closed', details };
+    return {
+      ok: l2.ok,
+      store: this.name,
+      ...(l2.latencyMs !== undefined ? { latencyMs: l2.latencyMs } : {}),
+      ...(l2.error !== undefined ? { error: l2.error } : {}),
+      details,
+    };
+  }
+
+  /**
+   * Wait for the L2 operations in flight (so that their invalidations are published), then close
+   * the bus, L1 and L2. Later operations reject with `CacheClosedError`. Idempotent.
+   */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    this.#busUp = false;
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#bus.close();
+    await this.l1.close();
+    await this.l2.close();
+  }
+
+  #closedError(operation: string): CacheClosedError {
+    return new CacheClosedError(`tiered store "${this.name}" is closed; ${operation}() is not possible. Create a new store.`);
+  }
+}
