@@ -83,6 +83,50 @@ const variants: Variant[] = [
     },
   },
   {
+    name: 'MemoryStore get/set + flight map',
+    make: () => {
+      const store = memoryStore({ maxEntries: 200_000 });
+      const flying = new Map<string, Promise<Product>>();
+      return {
+        call: (id, q, f) => {
+          const key = encodeArgs([id, q, f], 'x');
+          const hit = store.get(NS, key);
+          if (hit !== undefined) return hit.value as Product;
+          const p = loader.fn(id, q, f).then((v) => { store.set(NS, key, v, { ttlMs: 300000 }); flying.delete(key); return v; });
+          flying.set(key, p);
+          return p;
+        },
+        reset: () => store.clear(),
+      };
+    },
+  },
+  {
+    name: 'MemoryStore get/set + flight list',
+    make: () => {
+      const store = memoryStore({ maxEntries: 200_000 });
+      const ids: string[] = [];
+      const flying: Array<Promise<Product>> = [];
+      return {
+        call: (id, q, f) => {
+          const key = encodeArgs([id, q, f], 'x');
+          const hit = store.get(NS, key);
+          if (hit !== undefined) return hit.value as Product;
+          for (let i = 0; i < ids.length; i++) if (ids[i] === key) return flying[i]!;
+          const p = loader.fn(id, q, f).then((v) => {
+            store.set(NS, key, v, { ttlMs: 300000 });
+            const at = ids.indexOf(key);
+            const last = ids.length - 1;
+            ids[at] = ids[last]!; flying[at] = flying[last]!; ids.pop(); flying.pop();
+            return v;
+          });
+          ids.push(key); flying.push(p);
+          return p;
+        },
+        reset: () => store.clear(),
+      };
+    },
+  },
+  {
     name: 'ideal: store + flights + then',
     make: () => idealRow(false),
   },
