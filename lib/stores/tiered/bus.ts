@@ -57,6 +57,8 @@ export interface BusStats {
   readonly abandoned: number;
   /** Times the subscription went down after having been up. */
   readonly losses: number;
+  /** `true` while failed invalidations wait for a retry. */
+  readonly retrying: boolean;
 }
 
 /** Delays of the PUBLISH retries; after the last one fails, the invalidation is given up. */
@@ -70,6 +72,7 @@ function messageOf(error: unknown): string {
   return redactUrl(error instanceof Error ? error.message : String(error));
 }
 
+/** The invalidation bus of one tiered store (see the file comment). */
 export class InvalidationBus {
   /** The channel every process sharing the L2 prefix listens on. */
   readonly channel: string;
@@ -138,6 +141,7 @@ export class InvalidationBus {
       publishFailures: this.#publishFailures,
       abandoned: this.#abandoned,
       losses: this.#losses,
+      retrying: this.#backlog !== undefined,
     };
   }
 
@@ -297,7 +301,11 @@ export class InvalidationBus {
         this.#lastError = undefined;
         this.#state = 'up';
         this.listener.up();
-        if (this.#backlog !== undefined) this.#retryBacklog(); // Redis is reachable again: no need to wait
+        if (this.#backlog !== undefined) {
+          // Redis is reachable again: retry now, and start the backoff over
+          this.#backlogAttempt = 0;
+          this.#retryBacklog();
+        }
       },
       (error: unknown) => {
         if (this.#client !== client || this.#state === 'closed') return;

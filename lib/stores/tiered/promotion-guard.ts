@@ -13,6 +13,7 @@
  */
 import { joinKey } from '../store.js';
 
+/** Numbers invalidations and tells whether a read of L2 may promote its entry (see the file comment). */
 export class PromotionGuard {
   #seq = 0;
   #reads = 0;

@@ -59,6 +59,8 @@ export interface TieredStoreStats {
   readonly busAbandoned: number;
   /** Times the bus went down after having been up (each time L1 was cleared on its return). */
   readonly busLosses: number;
+  /** `true` while invalidations that could not be published wait for a retry. */
+  readonly busRetrying: boolean;
 }
 
 const identity = (value: unknown): unknown => value;
@@ -129,14 +131,17 @@ export class TieredStore implements Store {
       busPublishFailures: bus.publishFailures,
       busAbandoned: bus.abandoned,
       busLosses: bus.losses,
+      busRetrying: bus.retrying,
     };
   }
 
+  /** Called by the owning Cache: how to protect values read from L2, and unwrap values written to it. */
   bindValues(values: ValueSharing): void {
     this.#protect = values.protect;
     this.#plain = values.plain;
   }
 
+  /** Called by the owning Cache: L2's notices (undecodable payloads) are passed on. */
   onNotice(listener: (notice: StoreNotice) => void): void {
     this.l2.onNotice(listener);
   }
@@ -241,6 +246,7 @@ export class TieredStore implements Store {
     );
   }
 
+  /** Several {@link set}s: one L2 round trip, one invalidation message. Every TTL is checked first. */
   setMany(writes: readonly StoreWrite[]): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError('setMany'));
     for (const write of writes) {
@@ -294,6 +300,7 @@ export class TieredStore implements Store {
     return this.#shared(this.l2.delete(namespace, id), () => this.#bus.keys([[namespace, id]]));
   }
 
+  /** Drop several entries from both tiers; answers how many live entries L2 held. */
   deleteMany(keys: readonly EntryKey[]): Promise<number> {
     if (this.#closed) return Promise.reject(this.#closedError('deleteMany'));
     if (keys.length === 0) return Promise.resolve(0);
@@ -305,6 +312,7 @@ export class TieredStore implements Store {
     return this.#shared(this.l2.deleteMany(keys), () => this.#bus.keys(keys));
   }
 
+  /** Drop a namespace from both tiers (O(1) in each). */
   deleteNamespace(namespace: string): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError('deleteNamespace'));
     this.#bus.start();
@@ -313,6 +321,7 @@ export class TieredStore implements Store {
     return this.#shared(this.l2.deleteNamespace(namespace), () => this.#bus.namespace(namespace));
   }
 
+  /** Drop the entries carrying one of `tags` from both tiers (L1 copies promoted from L2 carry their tags too). */
   invalidateTags(tags: readonly string[]): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError('invalidateTags'));
     if (tags.length === 0) return Promise.resolve();
@@ -322,6 +331,7 @@ export class TieredStore implements Store {
     return this.#shared(this.l2.invalidateTags(tags), () => this.#bus.tags(tags));
   }
 
+  /** Drop everything from both tiers, and from every other process's L1. */
   clear(): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError('clear'));
     this.#bus.start();
