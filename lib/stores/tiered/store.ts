@@ -161,8 +161,9 @@ export class TieredStore implements Store {
     if (this.#closed) return Promise.reject(this.#closedError('get'));
     this.#bus.start();
     this.#l2Reads++;
+    const read = this.l2.get(namespace, id); // sent at the end of the tick: the mark below comes first
     const start = this.#guard.begin();
-    return this.l2.get(namespace, id).then(
+    return read.then(
       (entry) => {
         try {
           return entry === undefined ? undefined : this.#promote(namespace, id, entry, start);
@@ -191,8 +192,9 @@ export class TieredStore implements Store {
     if (misses.length === 0) return out;
     this.#bus.start();
     this.#l2Reads += misses.length;
+    const read = this.l2.getMany(misses.map((i) => keys[i] as EntryKey));
     const start = this.#guard.begin();
-    return this.l2.getMany(misses.map((i) => keys[i] as EntryKey)).then(
+    return read.then(
       (entries) => {
         try {
           for (let j = 0; j < misses.length; j++) {
