@@ -36,4 +36,15 @@ describe('examples', function () {
       expect(out).to.contain('loads again (database calls: 3)');
     });
   });
+
+  describe('tiered.ts', () => {
+    const redis = redisSuite('examples/tiered.ts', { ownServer: true });
+    it("serves process B from its memory, and reloads after process A evicts", async () => {
+      const out = await runExample('examples/tiered.ts', { REDIS_URL: redis.url });
+      expect(out).to.contain('process B: getProduct(1) -> from Redis, now in its memory (Redis reads: 1, database calls: 1)');
+      expect(out).to.contain('process B: getProduct(1) again -> from memory (Redis reads: 1, database calls: 1)');
+      expect(out).to.contain('process B: getProduct(1) -> price 12, loaded again (database calls: 3)');
+      expect(out).to.not.contain('failed');
+    });
+  });
 });
