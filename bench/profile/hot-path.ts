@@ -3,7 +3,7 @@
  * path of scenario A (same warm key) or the miss path of scenario B (a new key per call). See
  * bench/README.md for the commands (node --cpu-prof, then summarize-cpuprofile.mjs).
  *
- *   node --cpu-prof --cpu-prof-dir=/tmp/cf-prof --import <bench tsx> bench/profile/hot-path.ts hit|miss [calls] [legacy]
+ *   node --cpu-prof --cpu-prof-dir=prof --import <bench tsx> bench/profile/hot-path.ts hit|miss [calls] [legacy]
  */
 import { Cacheable, createCache, memoryStore, registerCache } from '../../lib/index.js';
 import { applyLegacyMethodDecorator } from '../harness/rows.js';

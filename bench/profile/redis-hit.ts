@@ -2,7 +2,7 @@
  * Profiling target for scenario D's cacheflight row: the Redis hit path at concurrency 64 over 64
  * warm keys, on a redis-server of its own (free loopback port, stopped at the end).
  *
- *   node --cpu-prof --cpu-prof-dir=/tmp/cf-prof --import <bench tsx> bench/profile/redis-hit.ts [calls]
+ *   node --cpu-prof --cpu-prof-dir=prof --import <bench tsx> bench/profile/redis-hit.ts [calls]
  */
 import { Cacheable, createCache, redisStore, registerCache } from '../../lib/index.js';
 import { startRedisServer } from '../../spec/helpers/redis-server.js';
