@@ -9,7 +9,9 @@ import {
   CachePut,
   createCache,
   memoryStore,
+  redisStore,
   registerCache,
+  tieredStore,
   type Cache,
   type CacheStats,
   type CacheflightErrorCode,
@@ -120,3 +122,12 @@ async function use(): Promise<void> {
   void read;
 }
 void use;
+
+/** The README's tiered set-up. */
+function tiered(): Cache {
+  return createCache({
+    store: tieredStore({ l1: memoryStore({ maxEntries: 10_000 }), l2: redisStore({ url: 'redis://127.0.0.1:6379', prefix: 'orders' }), l1Ttl: '1m' }),
+    ttl: '5m',
+  });
+}
+void tiered;
