@@ -143,6 +143,20 @@ const variants: Variant[] = [
     },
   },
   {
+    name: 'Cache.load none',
+    make: () => {
+      const policy = { label: 'x', ttlMs: undefined, ttlOf: undefined, tagsOf: undefined, resultTagsOf: undefined, unless: undefined };
+      const fn = (id: number, q: string, f: unknown): Promise<Product> => loader.fn(id, q, f);
+      return {
+        call: (id, q, f) => {
+          const args = [id, q, f];
+          return cacheNone.load(NS + 'L', encodeArgs(args, 'x'), policy, undefined, fn, args) as Promise<Product>;
+        },
+        reset: () => void cacheNone.clear(),
+      };
+    },
+  },
+  {
     name: '@Cacheable none',
     make: () => {
       const s = new MissAblationNoneService();
