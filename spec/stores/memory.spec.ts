@@ -3,6 +3,7 @@ import sinon from 'sinon';
 import { CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from '../../lib/cache/errors.js';
 import { DEFAULT_MAX_ENTRIES, type MemoryStore, memoryStore } from '../../lib/stores/memory.js';
 import { describeStoreConformance } from './conformance.js';
+import { mulberry32 } from '../helpers/random-values.js';
 import { thrown } from '../helpers/thrown.js';
 
 describeStoreConformance('memoryStore()', () => memoryStore());
@@ -148,6 +149,43 @@ describe('memoryStore', () => {
       store.getMany([['ns', 'a']]);
       store.set('ns', 'c', 'c', { ttlMs: Infinity });
       expect(store.getMany([['ns', 'a'], ['ns', 'b'], ['ns', 'c']]).map((entry) => entry?.value)).to.deep.equal(['a', undefined, 'c']);
+    });
+
+    it('agrees with a reference LRU over random sets, gets, deletes and namespace clears (slots grown, freed and reused)', () => {
+      const rng = mulberry32(20261123);
+      for (const maxEntries of [1, 7, 40]) {
+        const store = memoryStore({ maxEntries });
+        // Reference: a Map in recency order (oldest first); a dead namespace's keys are dropped.
+        const model = new Map<string, number>();
+        const key = (namespace: string, id: string): string => `${namespace}\u0000${id}`;
+        for (let step = 0; step < 20_000; step++) {
+          const namespace = `n${Math.floor(rng() * 3)}`;
+          const id = `${Math.floor(rng() * 60)}`;
+          const k = key(namespace, id);
+          const op = rng();
+          if (op < 0.45) {
+            store.set(namespace, id, step, { ttlMs: Infinity });
+            model.delete(k);
+            model.set(k, step);
+            if (model.size > maxEntries) model.delete(model.keys().next().value as string);
+          } else if (op < 0.85) {
+            const expected = model.get(k);
+            expect(store.get(namespace, id)?.value, `step ${step}: get ${k}`).to.equal(expected);
+            if (expected !== undefined) {
+              model.delete(k);
+              model.set(k, expected);
+            }
+          } else if (op < 0.99) {
+            expect(store.delete(namespace, id), `step ${step}: delete ${k}`).to.equal(model.delete(k));
+          } else {
+            store.deleteNamespace(namespace);
+            for (const k2 of [...model.keys()]) if (k2.startsWith(`${namespace}\u0000`)) model.delete(k2);
+            // Stale slots still count until reclaimed: reclaim them so that eviction order stays comparable.
+            store.purgeExpired();
+          }
+          expect(store.size, `step ${step}: size`).to.equal(model.size);
+        }
+      }
     });
 
     it('never holds more than maxEntries: 50_000 distinct keys into 1_000', () => {
