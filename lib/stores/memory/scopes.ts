@@ -74,46 +74,52 @@ export function anyDead(scopes: readonly Scope[]): boolean {
   return false;
 }
 
-/** The live namespaces of a store: each is in the map while it holds entries. */
-export class NamespaceRegistry {
-  readonly #scopes = new Map<string, NamespaceScope>();
+/**
+ * The live scope of each name (namespace or tag). Killing a name marks its scope dead (every
+ * entry pointing at it is stale at once) and forgets it, so later writes start a fresh one.
+ */
+abstract class LiveScopes<S extends { readonly name: string; dead: boolean }> {
+  protected readonly scopes = new Map<string, S>();
 
-  /** Namespaces tracked (each holds at least one entry). */
+  /** Names tracked. */
   get size(): number {
-    return this.#scopes.size;
+    return this.scopes.size;
   }
 
+  /** Invalidate every entry of `name` in O(1): its scope dies and is forgotten. */
+  kill(name: string): void {
+    const scope = this.scopes.get(name);
+    if (scope === undefined) return;
+    scope.dead = true;
+    this.scopes.delete(name);
+  }
+
+  /** Forget every name (the store dropped every entry). */
+  clear(): void {
+    this.scopes.clear();
+  }
+}
+
+/** The live namespaces of a store: each is in the map while it holds entries. */
+export class NamespaceRegistry extends LiveScopes<NamespaceScope> {
   /** The live scope of `name`, or `undefined` when it holds nothing. */
   find(name: string): NamespaceScope | undefined {
-    return this.#scopes.get(name);
+    return this.scopes.get(name);
   }
 
   /** The live scope of `name`, created on first use. */
   acquire(name: string): NamespaceScope {
-    let scope = this.#scopes.get(name);
+    let scope = this.scopes.get(name);
     if (scope === undefined) {
       scope = new NamespaceScope(name);
-      this.#scopes.set(name, scope);
+      this.scopes.set(name, scope);
     }
     return scope;
   }
 
   /** After an entry of `scope` left its index: forget a live scope that holds nothing. */
   releaseIfEmpty(scope: NamespaceScope): void {
-    if (scope.slots.size === 0 && !scope.dead) this.#scopes.delete(scope.name);
-  }
-
-  /** Invalidate every entry of `name` in O(1): its scope dies and is forgotten. */
-  kill(name: string): void {
-    const scope = this.#scopes.get(name);
-    if (scope === undefined) return;
-    scope.dead = true;
-    this.#scopes.delete(name);
-  }
-
-  /** Forget every namespace (the store dropped every entry). */
-  clear(): void {
-    this.#scopes.clear();
+    if (scope.slots.size === 0 && !scope.dead) this.scopes.delete(scope.name);
   }
 }
 
@@ -121,14 +127,7 @@ export class NamespaceRegistry {
  * The live {@link Scope} of each tag, reference-counted so the map only holds tags that held
  * entries still carry: it cannot outgrow the entries.
  */
-export class TagRegistry {
-  readonly #scopes = new Map<string, Scope>();
-
-  /** Tags tracked: each is carried by at least one held entry. */
-  get size(): number {
-    return this.#scopes.size;
-  }
-
+export class TagRegistry extends LiveScopes<Scope> {
   /**
    * The live scopes of `names`, each with one more reference, a repeated name once; `undefined`
    * when there are none, so an untagged entry carries nothing.
@@ -137,12 +136,12 @@ export class TagRegistry {
     if (names === undefined || names.length === 0) return undefined;
     const scopes: Scope[] = [];
     for (const name of names) {
-      let scope = this.#scopes.get(name);
+      let scope = this.scopes.get(name);
       // A repeated tag is held once, so each reference has exactly one release.
       if (scope !== undefined && scopes.includes(scope)) continue;
       if (scope === undefined) {
         scope = new Scope(name);
-        this.#scopes.set(name, scope);
+        this.scopes.set(name, scope);
       }
       scope.refs++;
       scopes.push(scope);
@@ -152,19 +151,6 @@ export class TagRegistry {
 
   /** Drop one reference of each; a live scope nothing points at leaves the map. */
   releaseAll(scopes: readonly Scope[]): void {
-    for (const scope of scopes) if (--scope.refs === 0 && !scope.dead) this.#scopes.delete(scope.name);
-  }
-
-  /** Invalidate every entry carrying `name`, in O(1). */
-  kill(name: string): void {
-    const scope = this.#scopes.get(name);
-    if (scope === undefined) return;
-    scope.dead = true;
-    this.#scopes.delete(name);
-  }
-
-  /** Forget every tag. */
-  clear(): void {
-    this.#scopes.clear();
+    for (const scope of scopes) if (--scope.refs === 0 && !scope.dead) this.scopes.delete(scope.name);
   }
 }
