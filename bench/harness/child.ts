@@ -150,3 +150,13 @@ export function progress(line: string): void {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0] ?? String(error) : String(error);
 }
+
+/** The columns that say which row a result is: name, role, package, configuration. */
+export function rowIdentity(row: Pick<RowResult, 'name' | 'role' | 'pkg' | 'config'>): Pick<RowResult, 'name' | 'role' | 'pkg' | 'config'> {
+  return { name: row.name, role: row.role, pkg: row.pkg, config: row.config };
+}
+
+/** The result of a row that could not run. */
+export function failedRow(row: Pick<RowResult, 'name' | 'role' | 'pkg' | 'config'>, error: unknown): RowResult {
+  return { ...rowIdentity(row), error: messageOf(error) };
+}

@@ -4,7 +4,7 @@
  * have run exactly once (the warm-up); afterwards the probes check that distinct argument lists
  * get distinct answers.
  */
-import { benchConfig, emitResult, messageOf, progress, type RowResult, type ScenarioResult } from '../harness/child.js';
+import { benchConfig, emitResult, failedRow, messageOf, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
 import type { RowDef, RowInstance } from '../harness/rows.js';
 import { freshFunction, sampleInterleaved, type Timed } from '../harness/sampling.js';
 import { A_FILTER, A_ID, A_QUERY, makeLoader, runProbes, type Loader } from '../harness/workload.js';
@@ -34,7 +34,7 @@ for (const row of rows) {
     if (first?.id !== A_ID) throw new Error(`the warm-up call answered ${JSON.stringify(first)}`);
     prepared.push({ row, instance, loader, calls: 1 });
   } catch (error) {
-    failed.push({ name: row.name, role: row.role, pkg: row.pkg, config: row.config, error: messageOf(error) });
+    failed.push(failedRow(row, error));
   }
 }
 
@@ -74,10 +74,7 @@ for (const p of prepared) {
   }
   const loads = p.loader.runs;
   results.push({
-    name: p.row.name,
-    role: p.row.role,
-    pkg: p.row.pkg,
-    config: p.row.config,
+    ...rowIdentity(p.row),
     summary: sampled.get(p.row.name)?.summary,
     loads,
     expectedLoads: p.row.caches ? 1 : undefined,

@@ -9,7 +9,7 @@
  *   --expose-gc: gc, heapUsed, insert, gc, heapUsed; the delta over the entries. Rounds interleave
  *   the rows; the figure is the median of the rounds.
  */
-import { benchConfig, emitResult, messageOf, progress, runChild, type RowResult, type ScenarioResult } from '../harness/child.js';
+import { benchConfig, emitResult, failedRow, messageOf, progress, rowIdentity, type RowResult, runChild, type ScenarioResult } from '../harness/child.js';
 import type { RowDef, RowInstance } from '../harness/rows.js';
 import { freshFunction, sampleInterleaved, type Timed } from '../harness/sampling.js';
 import { summarize } from '../harness/stats.js';
@@ -90,7 +90,7 @@ async function measureTimeAndHeap(): Promise<void> {
       const instance = await row.create({ loader, maxEntries: MAX_ENTRIES, prefix: 'b' });
       prepared.push({ row, instance, loader, calls: 0, timedCalls: 0, notStored: 0 });
     } catch (error) {
-      failed.push({ name: row.name, role: row.role, pkg: row.pkg, config: row.config, error: messageOf(error) });
+      failed.push(failedRow(row, error));
     }
   }
 
@@ -134,10 +134,7 @@ async function measureTimeAndHeap(): Promise<void> {
     const expectedLoads = p.timedCalls;
     const loads = p.loader.runs;
     return {
-      name: p.row.name,
-      role: p.row.role,
-      pkg: p.row.pkg,
-      config: p.row.config,
+      ...rowIdentity(p.row),
       summary: sampled.get(p.row.name)?.summary,
       loads,
       expectedLoads,
@@ -172,14 +169,11 @@ async function measureTimeAndHeap(): Promise<void> {
   }
   const heapRows: RowResult[] = prepared.map((p) => {
     const error = heapErrors.get(p.row.name);
-    if (error !== undefined) return { name: p.row.name, role: p.row.role, pkg: p.row.pkg, config: p.row.config, error };
+    if (error !== undefined) return { ...rowIdentity(p.row), error };
     const counts = heapLoads.get(p.row.name);
     const samples = heapSamples.get(p.row.name) as number[];
     return {
-      name: p.row.name,
-      role: p.row.role,
-      pkg: p.row.pkg,
-      config: p.row.config,
+      ...rowIdentity(p.row),
       summary: summarize(samples),
       loads: counts?.loads,
       expectedLoads: HEAP_ENTRIES,

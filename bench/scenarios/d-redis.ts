@@ -6,7 +6,7 @@
  * reads shared round trips.
  */
 import { rawCommand } from '../../spec/helpers/redis-server.js';
-import { benchConfig, emitResult, messageOf, progress, type RowResult, type ScenarioResult, type TableResult } from '../harness/child.js';
+import { benchConfig, emitResult, failedRow, progress, rowIdentity, type RowResult, type ScenarioResult, type TableResult } from '../harness/child.js';
 import type { RowDef, RowInstance } from '../harness/rows.js';
 import { freshFunction, sampleInterleaved, type Timed } from '../harness/sampling.js';
 import { summarize } from '../harness/stats.js';
@@ -52,7 +52,7 @@ for (const row of rows) {
     }
     prepared.push({ row, instance, loader, loadsAfterWarm: loader.runs });
   } catch (error) {
-    failed.push({ name: row.name, role: row.role, pkg: row.pkg, config: row.config, error: messageOf(error) });
+    failed.push(failedRow(row, error));
   }
 }
 
@@ -107,10 +107,7 @@ for (const concurrency of [1, 64]) {
       const tally = commands.get(p.row.name) as { cmds: number; reads: number; ops: number };
       const loads = p.loader.runs;
       return {
-        name: p.row.name,
-        role: p.row.role,
-        pkg: p.row.pkg,
-        config: p.row.config,
+        ...rowIdentity(p.row),
         summary: summarize(opsPerSec),
         loads,
         expectedLoads: KEYS,

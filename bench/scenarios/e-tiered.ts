@@ -9,7 +9,7 @@
  * distinct answers.
  */
 import { rawCommand } from '../../spec/helpers/redis-server.js';
-import { benchConfig, emitResult, messageOf, progress, type RowResult, type ScenarioResult } from '../harness/child.js';
+import { benchConfig, emitResult, failedRow, messageOf, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
 import type { RowDef, RowInstance } from '../harness/rows.js';
 import { freshFunction, sampleInterleaved, type Timed } from '../harness/sampling.js';
 import { A_FILTER, A_ID, A_QUERY, makeLoader, runProbes, type Loader } from '../harness/workload.js';
@@ -58,7 +58,7 @@ for (const row of rows) {
     await instance.call(A_ID, A_QUERY, A_FILTER);
     prepared.push({ row, instance, loader, calls: 2, commands: 0 });
   } catch (error) {
-    failed.push({ name: row.name, role: row.role, pkg: row.pkg, config: row.config, error: messageOf(error) });
+    failed.push(failedRow(row, error));
   }
 }
 
@@ -108,10 +108,7 @@ for (const p of prepared) {
   };
   if (p.row.name === 'cacheflight @Cacheable() tieredStore') extra['L2 reads during the timed run'] = String(tieredReadsDuringRun);
   results.push({
-    name: p.row.name,
-    role: p.row.role,
-    pkg: p.row.pkg,
-    config: p.row.config,
+    ...rowIdentity(p.row),
     summary: sampled.get(p.row.name)?.summary,
     loads,
     expectedLoads: p.row.caches ? 1 : undefined,
