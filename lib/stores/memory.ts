@@ -4,7 +4,8 @@
  *
  * Layout: each namespace's live scope maps ids to slots of a {@link SlotTable} (parallel arrays
  * plus a recency list of slot numbers). A hit is two map lookups (the namespace's, on a string
- * whose hash V8 keeps, then the id's) and a few integer writes. Stale entries (expired, namespace
+ * whose hash V8 keeps, then the id's), a few integer writes and one small `{ value, expiresAt }`
+ * answer. Stale entries (expired, namespace
  * cleared, tag invalidated) are never returned and are freed without a timer: on access, by a
  * two-step sweep on every `set`, by eviction, or by {@link MemoryStore.purgeExpired}. Hits and
  * writes read a clock cached for about a millisecond (see `memory/clock.ts`), so TTLs are
