@@ -6,7 +6,7 @@
  *
  * Each row's `config` string is what the results table prints about its setup.
  */
-import { Cacheable, createCache, memoryStore, registerCache, type Cache } from '../../lib/index.js';
+import { Cacheable, createCache, memoryStore, registerCache, type Cache, type MemoryStore } from '../../lib/index.js';
 import { applyLegacyMethodDecorator, importPeer, type RowContext, type RowDef, type RowInstance } from '../harness/rows.js';
 import type { Loader, Product } from '../harness/workload.js';
 
@@ -91,16 +91,28 @@ const rawLru: RowDef = {
 let registered: Cache | undefined;
 let registeredUnprotected: Cache | undefined;
 
-/** One cache per process, registered once (as an application does at startup). */
+/**
+ * One cache per process, registered once (as an application does at startup), and again only
+ * when a row asks for another bound (B's heap child warms up with one bound and measures with
+ * another: the measured store must have the bound every other row gets).
+ */
 function cacheflightCache(maxEntries: number): Cache {
-  registered ??= registerCache(createCache({ store: memoryStore({ maxEntries }), ttl: '5m' }));
+  if (registered === undefined || boundOf(registered) !== maxEntries) {
+    registered = registerCache(createCache({ store: memoryStore({ maxEntries }), ttl: '5m' }));
+  }
   return registered;
 }
 
 /** A second, named cache that shares values by reference (`immutability: 'none'`), like the floor and most peers. */
 function unprotectedCache(maxEntries: number): Cache {
-  registeredUnprotected ??= registerCache(createCache({ store: memoryStore({ maxEntries }), ttl: '5m', immutability: 'none' }), 'unprotected');
+  if (registeredUnprotected === undefined || boundOf(registeredUnprotected) !== maxEntries) {
+    registeredUnprotected = registerCache(createCache({ store: memoryStore({ maxEntries }), ttl: '5m', immutability: 'none' }), 'unprotected');
+  }
   return registeredUnprotected;
+}
+
+function boundOf(cache: Cache): number {
+  return (cache.store as MemoryStore).maxEntries;
 }
 
 /** Decorated with the compile's decorator mode (bench runs tsx without experimentalDecorators: TC39 standard). */
