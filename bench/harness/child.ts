@@ -160,3 +160,23 @@ export function rowIdentity(row: Pick<RowResult, 'name' | 'role' | 'pkg' | 'conf
 export function failedRow(row: Pick<RowResult, 'name' | 'role' | 'pkg' | 'config'>, error: unknown): RowResult {
   return { ...rowIdentity(row), error: messageOf(error) };
 }
+
+/**
+ * Set up each row in turn (create it, warm it up): the rows that are ready, and a result row
+ * for each one that could not be set up (its error is reported, the others still run).
+ */
+export async function prepareRows<R extends Pick<RowResult, 'name' | 'role' | 'pkg' | 'config'>, P>(
+  rows: readonly R[],
+  prepare: (row: R) => Promise<P>,
+): Promise<{ prepared: P[]; failed: RowResult[] }> {
+  const prepared: P[] = [];
+  const failed: RowResult[] = [];
+  for (const row of rows) {
+    try {
+      prepared.push(await prepare(row));
+    } catch (error) {
+      failed.push(failedRow(row, error));
+    }
+  }
+  return { prepared, failed };
+}

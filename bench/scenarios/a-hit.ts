@@ -4,7 +4,7 @@
  * have run exactly once (the warm-up); afterwards the probes check that distinct argument lists
  * get distinct answers.
  */
-import { benchConfig, emitResult, failedRow, messageOf, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
+import { benchConfig, emitResult, messageOf, prepareRows, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
 import type { RowDef, RowInstance } from '../harness/rows.js';
 import { freshFunction, sampleInterleaved, type Timed } from '../harness/sampling.js';
 import { A_FILTER, A_ID, A_QUERY, makeLoader, runProbes, type Loader } from '../harness/workload.js';
@@ -23,20 +23,13 @@ interface Prepared {
 }
 
 const rows = memoryRows.filter((row) => !config.only || row.name.includes(config.only) || row.role === 'floor');
-const prepared: Prepared[] = [];
-const failed: RowResult[] = [];
-
-for (const row of rows) {
-  try {
-    const loader = makeLoader();
-    const instance = await row.create({ loader, maxEntries: MAX_ENTRIES, prefix: 'a' });
-    const first = await instance.call(A_ID, A_QUERY, A_FILTER);
-    if (first?.id !== A_ID) throw new Error(`the warm-up call answered ${JSON.stringify(first)}`);
-    prepared.push({ row, instance, loader, calls: 1 });
-  } catch (error) {
-    failed.push(failedRow(row, error));
-  }
-}
+const { prepared, failed } = await prepareRows(rows, async (row): Promise<Prepared> => {
+  const loader = makeLoader();
+  const instance = await row.create({ loader, maxEntries: MAX_ENTRIES, prefix: 'a' });
+  const first = await instance.call(A_ID, A_QUERY, A_FILTER);
+  if (first?.id !== A_ID) throw new Error(`the warm-up call answered ${JSON.stringify(first)}`);
+  return { row, instance, loader, calls: 1 };
+});
 
 const timed: Timed[] = prepared.map((p) => {
   const loop = freshFunction<HitLoop>('async (call, n, id, query, filter) => { for (let i = 0; i < n; i++) await call(id, query, filter); }');

@@ -9,7 +9,7 @@
  *   --expose-gc: gc, heapUsed, insert, gc, heapUsed; the delta over the entries. Rounds interleave
  *   the rows; the figure is the median of the rounds.
  */
-import { benchConfig, emitResult, failedRow, messageOf, progress, rowIdentity, type RowResult, runChild, type ScenarioResult } from '../harness/child.js';
+import { benchConfig, emitResult, messageOf, prepareRows, progress, rowIdentity, type RowResult, runChild, type ScenarioResult } from '../harness/child.js';
 import type { RowDef, RowInstance } from '../harness/rows.js';
 import { freshFunction, sampleInterleaved, type Timed } from '../harness/sampling.js';
 import { summarize } from '../harness/stats.js';
@@ -82,17 +82,11 @@ interface Prepared {
 }
 
 async function measureTimeAndHeap(): Promise<void> {
-  const prepared: Prepared[] = [];
-  const failed: RowResult[] = [];
-  for (const row of rows) {
-    try {
-      const loader = makeLoader();
-      const instance = await row.create({ loader, maxEntries: MAX_ENTRIES, prefix: 'b' });
-      prepared.push({ row, instance, loader, calls: 0, timedCalls: 0, notStored: 0 });
-    } catch (error) {
-      failed.push(failedRow(row, error));
-    }
-  }
+  const { prepared, failed } = await prepareRows(rows, async (row): Promise<Prepared> => {
+    const loader = makeLoader();
+    const instance = await row.create({ loader, maxEntries: MAX_ENTRIES, prefix: 'b' });
+    return { row, instance, loader, calls: 0, timedCalls: 0, notStored: 0 };
+  });
 
   type MissLoop = (call: RowInstance['call'], n: number, base: number, query: string, filter: unknown) => Promise<void>;
   let nextId = 10_000_000;

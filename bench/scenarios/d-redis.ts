@@ -6,7 +6,7 @@
  * reads shared round trips.
  */
 import { rawCommand } from '../../spec/helpers/redis-server.js';
-import { benchConfig, emitResult, failedRow, progress, rowIdentity, type RowResult, type ScenarioResult, type TableResult } from '../harness/child.js';
+import { benchConfig, emitResult, prepareRows, progress, rowIdentity, type RowResult, type ScenarioResult, type TableResult } from '../harness/child.js';
 import type { RowDef, RowInstance } from '../harness/rows.js';
 import { freshFunction, sampleInterleaved, type Timed } from '../harness/sampling.js';
 import { summarize } from '../harness/stats.js';
@@ -40,21 +40,15 @@ interface Prepared {
 }
 
 const rows = redisRows.filter((row) => !config.only || row.name.includes(config.only) || row.role === 'floor');
-const prepared: Prepared[] = [];
-const failed: RowResult[] = [];
-for (const row of rows) {
-  try {
-    const loader = makeLoader();
-    const instance = await row.create({ loader, maxEntries: 10_000, redisUrl: config.redisUrl, prefix: 'd' });
-    for (let k = 0; k < KEYS; k++) {
-      const answer = await instance.call(FIRST_ID + k, A_QUERY, A_FILTER);
-      if (answer?.id !== FIRST_ID + k) throw new Error(`warm-up answered ${JSON.stringify(answer)}`);
-    }
-    prepared.push({ row, instance, loader, loadsAfterWarm: loader.runs });
-  } catch (error) {
-    failed.push(failedRow(row, error));
+const { prepared, failed } = await prepareRows(rows, async (row): Promise<Prepared> => {
+  const loader = makeLoader();
+  const instance = await row.create({ loader, maxEntries: 10_000, redisUrl: config.redisUrl, prefix: 'd' });
+  for (let k = 0; k < KEYS; k++) {
+    const answer = await instance.call(FIRST_ID + k, A_QUERY, A_FILTER);
+    if (answer?.id !== FIRST_ID + k) throw new Error(`warm-up answered ${JSON.stringify(answer)}`);
   }
-}
+  return { row, instance, loader, loadsAfterWarm: loader.runs };
+});
 
 type ConcurrentLoop = (call: RowInstance['call'], n: number, concurrency: number, keys: number, first: number, query: string, filter: unknown) => Promise<void>;
 const LOOP_SOURCE = `async (call, n, concurrency, keys, first, query, filter) => {

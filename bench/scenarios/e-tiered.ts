@@ -9,7 +9,7 @@
  * distinct answers.
  */
 import { rawCommand } from '../../spec/helpers/redis-server.js';
-import { benchConfig, emitResult, failedRow, messageOf, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
+import { benchConfig, emitResult, messageOf, prepareRows, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
 import type { RowDef, RowInstance } from '../harness/rows.js';
 import { freshFunction, sampleInterleaved, type Timed } from '../harness/sampling.js';
 import { A_FILTER, A_ID, A_QUERY, makeLoader, runProbes, type Loader } from '../harness/workload.js';
@@ -44,23 +44,16 @@ interface Prepared {
 }
 
 const rows = tieredRows.filter((row) => !config.only || row.name.includes(config.only) || row.role === 'floor');
-const prepared: Prepared[] = [];
-const failed: RowResult[] = [];
-
-for (const row of rows) {
-  try {
-    const loader = makeLoader();
-    const instance = await row.create({ loader, maxEntries: MAX_ENTRIES, redisUrl, prefix: 'e' });
-    const first = await instance.call(A_ID, A_QUERY, A_FILTER);
-    if (first?.id !== A_ID) throw new Error(`the warm-up call answered ${JSON.stringify(first)}`);
-    // Let the write (and any bus message about it) land, then read once more: the key is in L1.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await instance.call(A_ID, A_QUERY, A_FILTER);
-    prepared.push({ row, instance, loader, calls: 2, commands: 0 });
-  } catch (error) {
-    failed.push(failedRow(row, error));
-  }
-}
+const { prepared, failed } = await prepareRows(rows, async (row): Promise<Prepared> => {
+  const loader = makeLoader();
+  const instance = await row.create({ loader, maxEntries: MAX_ENTRIES, redisUrl, prefix: 'e' });
+  const first = await instance.call(A_ID, A_QUERY, A_FILTER);
+  if (first?.id !== A_ID) throw new Error(`the warm-up call answered ${JSON.stringify(first)}`);
+  // Let the write (and any bus message about it) land, then read once more: the key is in L1.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await instance.call(A_ID, A_QUERY, A_FILTER);
+  return { row, instance, loader, calls: 2, commands: 0 };
+});
 
 const tieredReadsAfterWarmUp = tieredL2Reads();
 
