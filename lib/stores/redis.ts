@@ -82,7 +82,7 @@ export {
   DEFAULT_PREFIX,
   type RedisStoreOptions,
 } from './redis/options.js';
-export { RedisStore, type RedisPubSub, type RedisStoredEntry } from './redis/store.js';
+export { RedisStore, type RedisStoredEntry } from './redis/store.js';
 
 /**
  * A {@link Store} on Redis (standalone, Sentinel through `client`, or Cluster).

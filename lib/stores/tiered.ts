@@ -45,7 +45,7 @@ import { TieredStore } from './tiered/store.js';
 
 export { DEFAULT_BUS_HEARTBEAT_MS, type TieredStoreOptions } from './tiered/options.js';
 export { TieredStore, type TieredStoreStats } from './tiered/store.js';
-export type { BusState } from './tiered/bus.js';
+export type { BusState } from './tiered/bus-state.js';
 
 /**
  * A {@link Store} with an in-process L1 (`l1`, a memory store) in front of a shared L2 (`l2`, a

@@ -16,6 +16,7 @@ import {
   type CacheStats,
   type CacheflightErrorCode,
 } from 'cacheflight';
+import { Cluster, Redis } from 'ioredis';
 
 interface Product {
   id: number;
@@ -122,6 +123,17 @@ async function use(): Promise<void> {
   void read;
 }
 void use;
+
+/** An application-made ioredis client, standalone or Cluster, fits the `client` option. */
+function withClients(): Cache[] {
+  return [
+    createCache({ store: redisStore({ client: new Redis({ lazyConnect: true }), prefix: 'app' }) }),
+    createCache({ store: redisStore({ client: new Cluster([{ host: '127.0.0.1', port: 7000 }], { lazyConnect: true }) }) }),
+  ];
+}
+void withClients;
+// @ts-expect-error a client must be an ioredis client
+void redisStore({ client: { status: 'ready' } });
 
 /** The README's tiered set-up. */
 function tiered(): Cache {

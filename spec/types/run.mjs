@@ -2,9 +2,10 @@
 // do: with TypeScript 5.0 (the oldest supported) and the current TypeScript, each with standard
 // decorators and with experimentalDecorators, for an ES module and a CommonJS consumer.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const tscOf = (pkg) => join(dirname(require.resolve(`${pkg}/package.json`)), 'bin', 'tsc');
@@ -32,5 +33,30 @@ for (const [compiler, [bin, ...own]] of Object.entries(compilers)) {
       console.log(`FAIL ${compiler}, ${mode}\n${error.stdout?.toString() ?? ''}${error.stderr?.toString() ?? ''}`);
     }
   }
+}
+// A memory-only consumer with no ioredis installed: the package as npm would install it, outside
+// this repository (whose node_modules has ioredis), with only @types/node beside it.
+const outside = mkdtempSync(join(tmpdir(), 'cacheflight-types-'));
+try {
+  const installed = join(outside, 'node_modules', 'cacheflight');
+  mkdirSync(installed, { recursive: true });
+  cpSync('package.json', join(installed, 'package.json'));
+  cpSync('dist', join(installed, 'dist'), { recursive: true });
+  mkdirSync(join(outside, 'node_modules', '@types'), { recursive: true });
+  symlinkSync(dirname(require.resolve('@types/node/package.json')), join(outside, 'node_modules', '@types', 'node'), 'dir');
+  cpSync('spec/types/consumer-memory-only.ts', join(outside, 'consumer.ts'));
+  for (const [compiler, [bin, ...own]] of Object.entries(compilers)) {
+    for (const [mode, flags] of Object.entries(modes)) {
+      try {
+        execFileSync(process.execPath, [resolve(bin), ...own, ...common, ...flags, 'consumer.ts'], { stdio: 'pipe', cwd: outside });
+        console.log(`ok   ${compiler}, ${mode}, without ioredis installed`);
+      } catch (error) {
+        failed = true;
+        console.log(`FAIL ${compiler}, ${mode}, without ioredis installed\n${error.stdout?.toString() ?? ''}${error.stderr?.toString() ?? ''}`);
+      }
+    }
+  }
+} finally {
+  rmSync(outside, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -31,7 +31,13 @@ import {
   MissingDependencyError,
   TimeoutError,
 } from '../../cache/errors.js';
+import type { IoredisClient } from './client.js';
 import type { ParsedRedisUrl, ResolvedRedisStoreOptions } from './options.js';
+
+/** An application's client, checked by shape when the options were validated, as ioredis types it. */
+function appClient(client: IoredisClient): Redis | Cluster {
+  return client as unknown as Redis | Cluster;
+}
 
 /** What the store needs from the `ioredis` module. */
 export interface IoredisModule {
@@ -252,7 +258,7 @@ export class RedisConnection {
     this.isCluster = target.kind === 'nodes' || (target.kind === 'client' && target.client.isCluster);
     this.#owned = target.kind !== 'client';
     if (target.kind === 'client') {
-      this.#client = target.client;
+      this.#client = appClient(target.client);
       target.client.on('error', this.#onError);
     } else {
       // Start loading ioredis now (creating a Redis store is the signal), without connecting.
@@ -271,7 +277,7 @@ export class RedisConnection {
     const target = this.#options.target;
     if (target.kind === 'url') return target.url.db;
     if (target.kind === 'nodes' || target.client.isCluster) return 0;
-    const db = (target.client as Redis).options.db;
+    const db = (appClient(target.client) as Redis).options.db;
     return typeof db === 'number' ? db : 0;
   }
 
@@ -291,7 +297,7 @@ export class RedisConnection {
       if (this.#closed) throw this.#closedError('subscribe');
       return new ioredis.Redis({ ...standaloneClientOptions(target.url, this.#options), ...SUBSCRIBER_SETTINGS, connectionName: 'cacheflight-bus' });
     }
-    if (target.kind === 'client' && !target.client.isCluster) return (target.client as Redis).duplicate(SUBSCRIBER_SETTINGS);
+    if (target.kind === 'client' && !target.client.isCluster) return (appClient(target.client) as Redis).duplicate(SUBSCRIBER_SETTINGS);
     const cluster = (this.#client ?? (await this.#clientPromise)) as Cluster;
     const nodes = cluster.nodes('all');
     if (nodes.length === 0) {
@@ -322,7 +328,7 @@ export class RedisConnection {
         target.nodes.map((node) => ({ host: node.host, port: node.port })),
         clusterClientOptions(target.nodes, this.#options),
       );
-    } else client = target.client;
+    } else client = appClient(target.client);
     client.on('error', this.#onError);
     this.#client = client;
     return client;

@@ -5,8 +5,8 @@
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { isIP } from 'node:net';
-import type { Cluster, Redis } from 'ioredis';
 import { InvalidOptionError } from '../../cache/errors.js';
+import type { IoredisClient } from './client.js';
 import { describeValue, rejectUnknownOptions } from '../../cache/option-checks.js';
 import type { Serializer } from '../../serializers/serializer.js';
 import { taggedJsonSerializer } from '../../serializers/tagged-json.js';
@@ -33,7 +33,7 @@ export interface RedisStoreOptions {
    * reads to replicas (Cluster `scaleReads`, a Sentinel replica) sees an invalidation only once
    * the replica has it (writes and invalidations always go to the master).
    */
-  readonly client?: Redis | Cluster | undefined;
+  readonly client?: IoredisClient | undefined;
   /** Quit a `client` you gave on `close()`. Default `false`. */
   readonly closeClient?: boolean | undefined;
   /**
@@ -94,7 +94,7 @@ export interface ParsedRedisUrl extends RedisAddress {
 export type RedisTarget =
   | { readonly kind: 'url'; readonly url: ParsedRedisUrl }
   | { readonly kind: 'nodes'; readonly nodes: readonly ParsedRedisUrl[] }
-  | { readonly kind: 'client'; readonly client: Redis | Cluster; readonly closeClient: boolean };
+  | { readonly kind: 'client'; readonly client: IoredisClient; readonly closeClient: boolean };
 
 /** {@link RedisStoreOptions} validated, with defaults applied. */
 export interface ResolvedRedisStoreOptions {
@@ -217,7 +217,7 @@ function positive(given: Record<string, unknown>, option: string, fallback: numb
 }
 
 /** Is it an ioredis client (Redis or Cluster)? Checked by shape, so two ioredis copies both work. */
-function isIoredisClient(value: unknown): value is Redis | Cluster {
+function isIoredisClient(value: unknown): value is IoredisClient {
   if (typeof value !== 'object' || value === null) return false;
   const client = value as Record<string, unknown>;
   return (
@@ -365,7 +365,7 @@ function asString(value: unknown): string | undefined {
 }
 
 /** A log name for a client the application made. */
-function clientName(client: Redis | Cluster, options: Record<string, unknown>): string {
+function clientName(client: IoredisClient, options: Record<string, unknown>): string {
   if (client.isCluster) {
     const seeds = ((client as unknown as { startupNodes?: unknown[] }).startupNodes ?? [])
       .map((node) => {

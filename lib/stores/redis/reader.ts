@@ -26,6 +26,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { DecodeError } from '../../cache/errors.js';
 import type { Serializer } from '../../serializers/serializer.js';
 import { namespaceOf, type StoredEntry, type StoreNotice } from '../store.js';
+import type { RedisStoredEntry } from './entry.js';
 import type { RedisConnection } from './connection.js';
 import { type Envelope, parseEnvelope, type TagToken } from './envelope.js';
 import type { KeyLayout, Shard } from './layout.js';
@@ -33,16 +34,6 @@ import { DROP_STALE, runScript } from './scripts.js';
 
 type Client = Redis | Cluster;
 type Reply = Array<Buffer | null>;
-
-/**
- * An entry as the Redis store answers it: a {@link StoredEntry} plus the tags its envelope
- * recorded. A tiered store keeps these tags on the copy it promotes into its in-process tier, so
- * that a tag invalidation reaches that copy too.
- */
-export interface RedisStoredEntry extends StoredEntry {
-  /** The tags the entry was written with (empty for an untagged entry). */
-  readonly tags: readonly string[];
-}
 
 const NO_TAG_NAMES: readonly string[] = Object.freeze([]);
 

@@ -11,13 +11,15 @@ import type { Redis } from 'ioredis';
 import { type IoredisModule, RedisConnection } from './connection.js';
 import { KeyLayout, type Shard, TokenSource } from './layout.js';
 import type { ResolvedRedisStoreOptions } from './options.js';
-import { RedisReader, type RedisStoredEntry } from './reader.js';
+import type { RedisStoredEntry } from './entry.js';
+import { RedisReader } from './reader.js';
 import { DELETE, runScript } from './scripts.js';
 import { type EncodedWrite, RedisWriter } from './writer.js';
 
-export type { RedisStoredEntry } from './reader.js';
+export type { RedisStoredEntry } from './entry.js';
 
 /**
+ * @internal
  * What a companion of a Redis store needs to use Redis pub/sub next to it: the tiered store's
  * invalidation bus publishes through the store's own connection and listens on a connection of
  * its own (a subscribed connection cannot run the store's commands). See {@link RedisStore.pubSub}.
@@ -85,13 +87,14 @@ export class RedisStore implements Store {
 
   /**
    * @param options - validated options
-   * @param loader - how to load ioredis (tests replace it)
+   * @param loader - how to load ioredis (tests replace it); typed loosely so that the published
+   *   types never name ioredis' own
    */
-  constructor(options: ResolvedRedisStoreOptions, loader?: () => Promise<IoredisModule>) {
+  constructor(options: ResolvedRedisStoreOptions, loader?: () => Promise<unknown>) {
     this.#options = options;
     this.name = options.name;
     this.prefix = options.prefix;
-    this.#connection = new RedisConnection(options, loader);
+    this.#connection = new RedisConnection(options, loader as (() => Promise<IoredisModule>) | undefined);
     this.layout = new KeyLayout(options.prefix, this.#connection.isCluster ? options.clusterShards : 1, this.#connection.isCluster);
     const notify = (notice: StoreNotice): void => this.#notify(notice);
     const schedule = (): void => {
@@ -104,6 +107,7 @@ export class RedisStore implements Store {
   }
 
   /**
+   * @internal
    * The hook for Redis pub/sub next to this store (used by the tiered store's invalidation bus):
    * a dedicated subscriber connection made like the store's own, and PUBLISH through the store's
    * connection. See {@link RedisPubSub}.

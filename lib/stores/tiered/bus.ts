@@ -21,16 +21,9 @@ import type { Redis } from 'ioredis';
 import type { RedisPubSub } from '../redis/store.js';
 import { redactUrl } from '../redis/options.js';
 import type { EntryKey } from '../store.js';
+import type { BusState } from './bus-state.js';
 import { decodeMessage, INVALIDATE_ALL, type Invalidation, PendingInvalidation } from './message.js';
 
-/**
- * - `idle`: not started (nothing used the store yet)
- * - `connecting`: first connection and subscription under way
- * - `up`: subscribed; every invalidation published from now on reaches this process
- * - `down`: the subscription was lost or could not be made; reconnecting
- * - `closed`
- */
-export type BusState = 'idle' | 'connecting' | 'up' | 'down' | 'closed';
 
 /** What the bus tells its owner. */
 export interface BusListener {

@@ -18,7 +18,8 @@ import {
   type StoreWrite,
   type ValueSharing,
 } from '../store.js';
-import { type BusState, InvalidationBus } from './bus.js';
+import type { BusState } from './bus-state.js';
+import { InvalidationBus } from './bus.js';
 import type { Invalidation } from './message.js';
 import type { ResolvedTieredStoreOptions } from './options.js';
 import { PromotionGuard } from './promotion-guard.js';
