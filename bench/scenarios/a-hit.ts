@@ -4,16 +4,15 @@
  * have run exactly once (the warm-up); afterwards the probes check that distinct argument lists
  * get distinct answers.
  */
-import { benchConfig, emitResult, messageOf, prepareRows, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
+import { benchConfig, emitResult, prepareRows, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
 import type { RowDef, RowInstance } from '../harness/rows.js';
-import { freshFunction, sampleInterleaved, type Timed } from '../harness/sampling.js';
-import { A_FILTER, A_ID, A_QUERY, makeLoader, runProbes, type Loader } from '../harness/workload.js';
+import { freshHitLoop, hitSampling, probeRow } from '../harness/hit.js';
+import { sampleInterleaved, type Timed } from '../harness/sampling.js';
+import { A_FILTER, A_ID, A_QUERY, makeLoader, type Loader } from '../harness/workload.js';
 import { memoryRows, standardDecoratorsCompiled } from '../peers/memory.js';
 
 const config = benchConfig();
 const MAX_ENTRIES = 10_000;
-
-type HitLoop = (call: RowInstance['call'], n: number, id: number, query: string, filter: unknown) => Promise<void>;
 
 interface Prepared {
   readonly row: RowDef;
@@ -32,7 +31,7 @@ const { prepared, failed } = await prepareRows(rows, async (row): Promise<Prepar
 });
 
 const timed: Timed[] = prepared.map((p) => {
-  const loop = freshFunction<HitLoop>('async (call, n, id, query, filter) => { for (let i = 0; i < n; i++) await call(id, query, filter); }');
+  const loop = freshHitLoop();
   return {
     name: p.row.name,
     run: async (n) => {
@@ -45,26 +44,11 @@ const timed: Timed[] = prepared.map((p) => {
   };
 });
 
-const sampled = await sampleInterleaved(timed, {
-  samples: config.smoke ? 2 : 21,
-  warmupRounds: config.smoke ? 1 : 3,
-  batchMs: config.smoke ? 2 : 40,
-  minBatch: config.smoke ? 8 : 64,
-  maxBatch: config.smoke ? 2_000 : 4_000_000,
-  progress: (line) => progress(`A ${line}`),
-});
+const sampled = await sampleInterleaved(timed, hitSampling(config.smoke, 'A', progress));
 
 const results: RowResult[] = [];
 for (const p of prepared) {
-  let probesWrong: string[] | undefined;
-  try {
-    const probeLoader = makeLoader({ withSignature: true });
-    const probeInstance = await p.row.create({ loader: probeLoader, maxEntries: MAX_ENTRIES, prefix: 'a-probe' });
-    probesWrong = await runProbes(async (id, query, filter) => probeInstance.call(id, query, filter));
-    await probeInstance.close();
-  } catch (error) {
-    probesWrong = [`probe failed: ${messageOf(error)}`];
-  }
+  const probesWrong = await probeRow(p.row, { maxEntries: MAX_ENTRIES, prefix: 'a-probe' });
   const loads = p.loader.runs;
   results.push({
     ...rowIdentity(p.row),

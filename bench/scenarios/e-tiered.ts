@@ -9,10 +9,11 @@
  * distinct answers.
  */
 import { rawCommand } from '../../spec/helpers/redis-server.js';
-import { benchConfig, emitResult, messageOf, prepareRows, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
+import { benchConfig, emitResult, prepareRows, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
 import type { RowDef, RowInstance } from '../harness/rows.js';
-import { freshFunction, sampleInterleaved, type Timed } from '../harness/sampling.js';
-import { A_FILTER, A_ID, A_QUERY, makeLoader, runProbes, type Loader } from '../harness/workload.js';
+import { freshHitLoop, hitSampling, probeRow } from '../harness/hit.js';
+import { sampleInterleaved, type Timed } from '../harness/sampling.js';
+import { A_FILTER, A_ID, A_QUERY, makeLoader, type Loader } from '../harness/workload.js';
 import { closeTiered, tieredL2Reads, tieredRows } from '../peers/tiered.js';
 
 const config = benchConfig();
@@ -32,8 +33,6 @@ async function serverCommands(): Promise<number> {
   if (match === null) throw new Error('INFO stats has no total_commands_processed');
   return Number(match[1]);
 }
-
-type HitLoop = (call: RowInstance['call'], n: number, id: number, query: string, filter: unknown) => Promise<void>;
 
 interface Prepared {
   readonly row: RowDef;
@@ -58,7 +57,7 @@ const { prepared, failed } = await prepareRows(rows, async (row): Promise<Prepar
 const tieredReadsAfterWarmUp = tieredL2Reads();
 
 const timed: Timed[] = prepared.map((p) => {
-  const loop = freshFunction<HitLoop>('async (call, n, id, query, filter) => { for (let i = 0; i < n; i++) await call(id, query, filter); }');
+  const loop = freshHitLoop();
   return {
     name: p.row.name,
     run: async (n) => {
@@ -73,27 +72,12 @@ const timed: Timed[] = prepared.map((p) => {
   };
 });
 
-const sampled = await sampleInterleaved(timed, {
-  samples: config.smoke ? 2 : 21,
-  warmupRounds: config.smoke ? 1 : 3,
-  batchMs: config.smoke ? 2 : 40,
-  minBatch: config.smoke ? 8 : 64,
-  maxBatch: config.smoke ? 2_000 : 4_000_000,
-  progress: (line) => progress(`E ${line}`),
-});
+const sampled = await sampleInterleaved(timed, hitSampling(config.smoke, 'E', progress));
 const tieredReadsDuringRun = tieredL2Reads() - tieredReadsAfterWarmUp;
 
 const results: RowResult[] = [];
 for (const p of prepared) {
-  let probesWrong: string[] | undefined;
-  try {
-    const probeLoader = makeLoader({ withSignature: true });
-    const probeInstance = await p.row.create({ loader: probeLoader, maxEntries: MAX_ENTRIES, redisUrl, prefix: 'e-probe' });
-    probesWrong = await runProbes(async (id, query, filter) => probeInstance.call(id, query, filter));
-    await probeInstance.close();
-  } catch (error) {
-    probesWrong = [`probe failed: ${messageOf(error)}`];
-  }
+  const probesWrong = await probeRow(p.row, { maxEntries: MAX_ENTRIES, redisUrl, prefix: 'e-probe' });
   const loads = p.loader.runs;
   const extra: Record<string, string> = {
     calls: String(p.calls),
