@@ -43,9 +43,9 @@ export {
   redisStore,
   RedisStore,
   type RedisStoredEntry,
+  type IoredisClient,
   type RedisStoreOptions,
 } from './stores/redis.js';
-export type { IoredisClient } from './stores/redis/client.js';
 export { DEFAULT_BUS_HEARTBEAT_MS, tieredStore, TieredStore, type BusState, type TieredStoreOptions, type TieredStoreStats } from './stores/tiered.js';
 export { decodeTagged, defaultSerializer, encodeTagged, taggedJsonSerializer, type Serializer } from './serializers/index.js';
 export type { EntryKey, MaybePromise, Store, StoredEntry, StoreHealth, StoreNotice, StoreSetOptions, StoreWrite, ValueSharing } from './stores/store.js';

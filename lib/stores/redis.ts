@@ -83,6 +83,7 @@ export {
   type RedisStoreOptions,
 } from './redis/options.js';
 export { RedisStore, type RedisStoredEntry } from './redis/store.js';
+export type { IoredisClient } from './redis/client.js';
 
 /**
  * A {@link Store} on Redis (standalone, Sentinel through `client`, or Cluster).
