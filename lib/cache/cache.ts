@@ -254,7 +254,12 @@ export class Cache {
     } catch (error) {
       found = Promise.reject(error);
     }
-    if (found === undefined || found instanceof Promise) return this.startFlight(namespace, id, policy, thisArg, fn, args, found);
+    if (found === undefined || found instanceof Promise) {
+      const flight = new Flight(++this.seq);
+      this.flights.add(namespace, id, flight);
+      flight.promise = this.fly(flight, namespace, id, policy, thisArg, fn, args, found);
+      return flight.promise;
+    }
     this.counters.hits++;
     if (this.events.has('hit')) this.events.emit('hit', { key: joinKey(namespace, id) });
     return Promise.resolve(readStored(found.value, this.immutability));
@@ -274,21 +279,6 @@ export class Cache {
     const shared = this.storeResult(flight, namespace, id, policy, value, args);
     if (flight.write !== undefined) await flight.write;
     return this.reveal(shared);
-  }
-
-  private startFlight(
-    namespace: string,
-    id: string,
-    policy: LoadPolicy,
-    thisArg: unknown,
-    fn: Function,
-    args: readonly unknown[],
-    pendingGet: Promise<StoredEntry | undefined> | undefined,
-  ): Promise<unknown> {
-    const flight = new Flight(++this.seq);
-    this.flights.add(namespace, id, flight);
-    flight.promise = this.fly(flight, namespace, id, policy, thisArg, fn, args, pendingGet);
-    return flight.promise;
   }
 
   private async fly(
