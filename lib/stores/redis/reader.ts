@@ -25,7 +25,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { DecodeError } from '../../cache/errors.js';
 import type { Serializer } from '../../serializers/serializer.js';
-import { namespaceOf, type StoredEntry, type StoreNotice } from '../store.js';
+import { joinKey, type EntryKey, type StoredEntry, type StoreNotice } from '../store.js';
 import type { RedisStoredEntry } from './entry.js';
 import type { RedisConnection } from './connection.js';
 import { type Envelope, parseEnvelope, type TagToken } from './envelope.js';
@@ -207,21 +207,25 @@ export class RedisReader {
     private readonly schedule: () => void,
   ) {}
 
-  get(key: string): Promise<RedisStoredEntry | undefined> {
+  get(namespace: string, id: string): Promise<RedisStoredEntry | undefined> {
     return new Promise<RedisStoredEntry | undefined>((resolve, reject) => {
-      this.#add(new ReadRequest('get', 1, resolve as (value: never) => void, reject), key, 0);
+      this.#add(new ReadRequest('get', 1, resolve as (value: never) => void, reject), namespace, id, 0);
     });
   }
 
-  getMany(keys: readonly string[]): Promise<Array<RedisStoredEntry | undefined>> {
+  getMany(keys: readonly EntryKey[]): Promise<Array<RedisStoredEntry | undefined>> {
     if (keys.length === 0) return Promise.resolve([]);
     return new Promise<Array<RedisStoredEntry | undefined>>((resolve, reject) => {
       const request = new ReadRequest('getMany', keys.length, resolve as (value: never) => void, reject);
-      for (let i = 0; i < keys.length; i++) this.#add(request, keys[i] as string, i);
+      for (let i = 0; i < keys.length; i++) {
+        const [namespace, id] = keys[i] as EntryKey;
+        this.#add(request, namespace, id, i);
+      }
     });
   }
 
-  #add(request: ReadRequest, key: string, position: number): void {
+  #add(request: ReadRequest, namespace: string, id: string, position: number): void {
+    const key = joinKey(namespace, id);
     let batch = this.#batch;
     if (batch === undefined) {
       batch = this.#batch = new ReadBatch(this.layout.shards.length, performance.now() + this.timeoutMs);
@@ -234,7 +238,6 @@ export class RedisReader {
       read = batch.reads[shard.index] = new ShardRead(shard);
       batch.used.push(read);
     }
-    const namespace = namespaceOf(key);
     const entryAt = read.keys.push(layout.entryKey(shard, key)) - 1;
     let namespaceAt = read.lastNamespaceAt;
     if (namespace !== read.lastNamespace) {

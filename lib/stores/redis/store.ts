@@ -6,7 +6,7 @@
  * `../redis.ts`).
  */
 import { InvalidTtlError, BackendError } from '../../cache/errors.js';
-import { joinKey, namespaceOf, type EntryKey, type Store, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
+import { joinKey, type EntryKey, type Store, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
 import type { Redis } from 'ioredis';
 import { type IoredisModule, RedisConnection } from './connection.js';
 import { KeyLayout, type Shard, TokenSource } from './layout.js';
@@ -152,11 +152,11 @@ export class RedisStore implements Store {
    * carries the tags it was written with.
    */
   get(namespace: string, id: string): Promise<RedisStoredEntry | undefined> {
-    return this.#reader.get(joinKey(namespace, id));
+    return this.#reader.get(namespace, id);
   }
 
   getMany(keys: readonly EntryKey[]): Promise<Array<RedisStoredEntry | undefined>> {
-    return this.#reader.getMany(keys.map(([namespace, id]) => joinKey(namespace, id)));
+    return this.#reader.getMany(keys);
   }
 
   /** Batched with the other writes of the tick: one WRITE script call per shard. */
@@ -177,7 +177,7 @@ export class RedisStore implements Store {
     } catch (error) {
       return Promise.reject(error);
     }
-    for (const write of encoded) this.#reader.hints.learn(write.key, namespaceOf(write.key), write.tags);
+    for (const write of encoded) this.#reader.hints.learn(write.key, write.namespace, write.tags);
     return this.#writer.write(operation, encoded);
   }
 
@@ -199,7 +199,7 @@ export class RedisStore implements Store {
       );
     }
     const px = pxOf(ttlMs);
-    return { key, px, expiresAt: px === undefined ? Infinity : now + px, tags: write.tags ?? [], payload };
+    return { key, namespace: write.namespace, px, expiresAt: px === undefined ? Infinity : now + px, tags: write.tags ?? [], payload };
   }
 
   async delete(namespace: string, id: string): Promise<boolean> {

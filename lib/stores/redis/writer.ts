@@ -16,7 +16,10 @@ import { WRITE, runScript } from './scripts.js';
 
 /** One write, validated and serialized. */
 export interface EncodedWrite {
+  /** The joined Store key (`namespace:id`). */
   readonly key: string;
+  /** Its namespace. */
+  readonly namespace: string;
   /** PX of the SET; `undefined` = no expiry. */
   readonly px: number | undefined;
   /** Absolute expiry recorded in the envelope (writer's clock); `Infinity` = none. */
@@ -97,7 +100,7 @@ export class RedisWriter {
           call.requests.push(request);
           request.remaining++;
         }
-        call.keys.push(layout.entryKey(shard, write.key), layout.namespaceKeyOf(shard, write.key));
+        call.keys.push(layout.entryKey(shard, write.key), layout.namespaceKey(shard, write.namespace));
         for (const tag of write.tags) call.keys.push(layout.tagKey(shard, tag));
         call.args.push(
           write.px === undefined ? '' : String(write.px),
