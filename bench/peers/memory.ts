@@ -88,32 +88,29 @@ const rawLru: RowDef = {
 // ------------------------------------------------------------------------------------------------
 // cacheflight, through its public API as a user writes it
 
-let registered: Cache | undefined;
-let registeredUnprotected: Cache | undefined;
+/** The caches registered so far, by registry name (`''`: the default cache). */
+const registered = new Map<string, Cache>();
 
 /**
- * One cache per process, registered once (as an application does at startup), and again only
- * when a row asks for another bound (B's heap child warms up with one bound and measures with
- * another: the measured store must have the bound every other row gets).
+ * The cache registered under `name` (as an application does once at startup), registered again
+ * only when a row asks for another bound (B's heap child warms up with one bound and measures
+ * with another: the measured store must have the bound every other row gets).
  */
-function cacheflightCache(maxEntries: number): Cache {
-  if (registered === undefined || boundOf(registered) !== maxEntries) {
-    registered = registerCache(createCache({ store: memoryStore({ maxEntries }), ttl: '5m' }));
+function registeredCache(name: string, maxEntries: number, immutability: 'freeze' | 'none'): Cache {
+  let cache = registered.get(name);
+  if (cache === undefined || (cache.store as MemoryStore).maxEntries !== maxEntries) {
+    cache = createCache({ store: memoryStore({ maxEntries }), ttl: '5m', immutability });
+    registerCache(cache, name === '' ? undefined : name);
+    registered.set(name, cache);
   }
-  return registered;
+  return cache;
 }
+
+/** The default cache. */
+const cacheflightCache = (maxEntries: number): Cache => registeredCache('', maxEntries, 'freeze');
 
 /** A second, named cache that shares values by reference (`immutability: 'none'`), like the floor and most peers. */
-function unprotectedCache(maxEntries: number): Cache {
-  if (registeredUnprotected === undefined || boundOf(registeredUnprotected) !== maxEntries) {
-    registeredUnprotected = registerCache(createCache({ store: memoryStore({ maxEntries }), ttl: '5m', immutability: 'none' }), 'unprotected');
-  }
-  return registeredUnprotected;
-}
-
-function boundOf(cache: Cache): number {
-  return (cache.store as MemoryStore).maxEntries;
-}
+const unprotectedCache = (maxEntries: number): Cache => registeredCache('unprotected', maxEntries, 'none');
 
 /** Decorated with the compile's decorator mode (bench runs tsx without experimentalDecorators: TC39 standard). */
 class CacheflightProductService {
