@@ -77,6 +77,15 @@ export class Cache {
   private readonly tagInvalidatedAt = new Map<string, number>();
   private seq = 0;
   private closed = false;
+  /**
+   * Whether the last {@link load} ran its loader at once because the store answered a miss
+   * synchronously (or the cache is closed). The decorator then skips its repeated-arguments
+   * bookkeeping: a key just missed is rarely the one before it, and telling the two apart costs
+   * a string comparison on every miss.
+   *
+   * @internal
+   */
+  lastLoadMissed = false;
 
   /** Use {@link createCache}; the constructor takes already validated options. */
   constructor(options: CacheOptions = {}) {
@@ -242,12 +251,17 @@ export class Cache {
     if (this.flights.size !== 0) {
       const flight = this.flights.get(namespace, id);
       if (flight !== undefined) {
+        this.lastLoadMissed = false;
         this.counters.joined++;
         flight.joiners++;
         return this.immutability === 'none' ? flight.promise : flight.promise.then(() => this.reveal(flight.shared));
       }
     }
-    if (this.closed) return this.runLoader(namespace, id, thisArg, fn, args);
+    if (this.closed) {
+      const result = this.runLoader(namespace, id, thisArg, fn, args);
+      this.lastLoadMissed = true;
+      return result;
+    }
     let found: StoredEntry | undefined | Promise<StoredEntry | undefined>;
     try {
       found = this.store.get(namespace, id);
@@ -258,8 +272,11 @@ export class Cache {
       const flight = new Flight(++this.seq);
       this.flights.add(namespace, id, flight);
       flight.promise = this.fly(flight, namespace, id, policy, thisArg, fn, args, found);
+      // Set after the loader started: it may have run other loads meanwhile.
+      this.lastLoadMissed = found === undefined;
       return flight.promise;
     }
+    this.lastLoadMissed = false;
     this.counters.hits++;
     if (this.events.has('hit')) this.events.emit('hit', { key: joinKey(namespace, id) });
     return Promise.resolve(readStored(found.value, this.immutability));

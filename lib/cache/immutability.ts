@@ -39,6 +39,9 @@ export function readStored(stored: unknown, mode: Immutability): unknown {
 /** Nesting the first, bookkeeping-free freezing pass accepts before assuming a cycle. */
 const FAST_FREEZE_DEPTH = 32;
 const TOO_DEEP = Symbol('too deep');
+const isArray = Array.isArray;
+const getPrototypeOf = Object.getPrototypeOf;
+const freeze = Object.freeze;
 
 /**
  * Deep-freeze `value`; answer whether it holds parts freezing cannot protect. Most values are
@@ -61,25 +64,26 @@ function deepFreeze(value: object, seen: Set<object> | null, depth: number): boo
     if (seen.has(value)) return false;
     seen.add(value);
   }
-  const proto: unknown = Object.getPrototypeOf(value);
   let mutable = false;
-  if (proto === Array.prototype) {
-    // Elements only: non-index properties of an array are frozen but not walked into.
+  // Arrays first, by Array.isArray: Object.getPrototypeOf is a trip into the runtime wherever the
+  // compiler cannot tell the prototype from the object's shape.
+  if (isArray(value)) {
+    // Elements only: other properties of an array (or of an Array subclass) are frozen but not walked into.
     const list = value as readonly unknown[];
     for (let i = 0; i < list.length; i++) {
       const child = list[i];
       if (typeof child === 'object' && child !== null && deepFreeze(child, seen, depth + 1)) mutable = true;
     }
-    Object.freeze(value);
+    freeze(value);
     return mutable;
   }
-  if (proto === Object.prototype) {
+  if (getPrototypeOf(value) === Object.prototype) {
     // for-in uses V8's enum cache: no key array per object (plain objects inherit nothing enumerable).
     for (const key in value) {
       const child = (value as Record<string, unknown>)[key];
       if (typeof child === 'object' && child !== null && deepFreeze(child, seen, depth + 1)) mutable = true;
     }
-    Object.freeze(value);
+    freeze(value);
     return mutable;
   }
   // Built-ins whose contents freezing cannot reach, and class instances (own keys only).
@@ -99,7 +103,7 @@ function deepFreeze(value: object, seen: Set<object> | null, depth: number): boo
     const child = (value as Record<string, unknown>)[key];
     if (typeof child === 'object' && child !== null && deepFreeze(child, seen, depth + 1)) mutable = true;
   }
-  Object.freeze(value);
+  freeze(value);
   return mutable;
 }
 

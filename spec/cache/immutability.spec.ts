@@ -39,6 +39,15 @@ describe("immutability 'freeze'", () => {
     expect(Object.isFrozen(Money.prototype)).to.equal(false);
   });
 
+  it('deep-freezes the elements of Array subclasses and of null-prototype objects', () => {
+    class Rows<T> extends Array<T> {}
+    const rows = Rows.from([{ n: 1 }, { n: 2 }]);
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { inner: { n: 3 } });
+    protect({ rows, bare });
+    for (const part of [rows, rows[0], rows[1], bare, bare['inner']]) expect(Object.isFrozen(part)).to.equal(true);
+    expect(Object.isFrozen(Rows.prototype)).to.equal(false);
+  });
+
   it('gives each reader its own copy of what freezing cannot protect', () => {
     const value = { at: new Date(1), bytes: new Uint8Array([1, 2]), seen: new Map([['a', { n: 1 }]]), ids: new Set([1]) };
     const stored = protectForStore(value, 'freeze');

@@ -63,6 +63,28 @@ export function describeDecoratorSemantics(label: string, makeCache: () => Promi
         expect(svc.loads).to.equal(1);
       });
 
+      it('keys a repeated argument object by its content at each call, also after it is mutated in place', async () => {
+        class Svc {
+          loads = 0;
+          @Cacheable({ namespace: uniqueNamespace() })
+          async find(filter: { a: number; tags: string[] }): Promise<string> {
+            this.loads++;
+            return `${filter.a}:${filter.tags.join()}`;
+          }
+        }
+        const svc = new Svc();
+        const filter = { a: 1, tags: ['x'] };
+        // A run of repeats (a miss, then hits) lets the decorator reuse the key it derived.
+        for (let i = 0; i < 4; i++) expect(await svc.find(filter)).to.equal('1:x');
+        filter.tags.push('y');
+        expect(await svc.find(filter)).to.equal('1:x,y');
+        expect(await svc.find(filter)).to.equal('1:x,y');
+        filter.a = 2;
+        expect(await svc.find(filter)).to.equal('2:x,y');
+        expect(await svc.find({ a: 1, tags: ['x'] })).to.equal('1:x');
+        expect(svc.loads).to.equal(3);
+      });
+
       const distinct: Array<[string, unknown[], unknown[]]> = [
         ['undefined / null', [undefined], [null]],
         ['1 / "1"', [1], ['1']],

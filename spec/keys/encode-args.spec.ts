@@ -5,7 +5,7 @@ import * as vm from 'node:vm';
 import { CacheflightError, CacheKeyError } from '../../lib/cache/errors.js';
 import { DEFAULT_MAX_KEY_LENGTH, encodeArgs } from '../../lib/keys/encode-args.js';
 import { DIGEST_KEY_LENGTH, DIGEST_MARKER } from '../../lib/keys/digest.js';
-import { FAST_DEPTH, MAX_KEY_DEPTH } from '../../lib/keys/encode-value.js';
+import { encodeValue, FAST_DEPTH, MAX_KEY_DEPTH } from '../../lib/keys/encode-value.js';
 import { cloneShuffled, gen, mulberry32 } from '../helpers/random-values.js';
 
 const LABEL = 'ProductService.getProduct';
@@ -433,6 +433,20 @@ describe('keys: encodeArgs', () => {
       }
       expect(equalPairs).to.be.greaterThan(1000);
       expect(differentPairs).to.be.greaterThan(1000);
+    });
+
+    it('never starts or ends an encoding with white space (keys are flattened with trim())', () => {
+      const rng = mulberry32(7);
+      const edgy = [' a', 'a ', '\t', '\n', '\u00a0x', 'x\u2028', '\ufeff', '', { ' ': ' ' }, [' '], new Map([[' ', ' ']]), new Set([' '])];
+      const values: unknown[] = [...edgy];
+      for (let n = 0; n < 2000; n++) values.push(gen(rng, 0, true));
+      for (const value of values) {
+        const raw = encodeValue(value, 0, null);
+        expect(raw.trim(), JSON.stringify(raw)).to.equal(raw);
+        expect(full(value, 1)).to.equal(raw + '|1');
+      }
+      expect(enc(' a')).to.not.equal(enc('a'));
+      expect(enc('a\u2028')).to.not.equal(enc('a'));
     });
 
     it('agrees with node:util isDeepStrictEqual on values it judges the same way', () => {
