@@ -271,7 +271,10 @@ export class Cache {
     if (found === undefined || found instanceof Promise) {
       const flight = new Flight(++this.seq);
       this.flights.add(namespace, id, flight);
-      flight.promise = this.fly(flight, namespace, id, policy, thisArg, fn, args, found);
+      flight.promise =
+        found === undefined
+          ? this.loadAndStore(flight, namespace, id, policy, thisArg, fn, args)
+          : this.readThenLoad(flight, namespace, id, policy, thisArg, fn, args, found);
       // Set after the loader started: it may have run other loads meanwhile.
       this.lastLoadMissed = found === undefined;
       return flight.promise;
@@ -298,7 +301,11 @@ export class Cache {
     return this.reveal(shared);
   }
 
-  private async fly(
+  /**
+   * A flight whose store read is pending (stores answering with promises): the read, then a load
+   * when it found nothing.
+   */
+  private async readThenLoad(
     flight: Flight,
     namespace: string,
     id: string,
@@ -306,39 +313,61 @@ export class Cache {
     thisArg: unknown,
     fn: Function,
     args: readonly unknown[],
-    pendingGet: Promise<StoredEntry | undefined> | undefined,
+    pendingGet: Promise<StoredEntry | undefined>,
   ): Promise<unknown> {
-    // Resolves to the initiating caller's view; `flight.shared` keeps the form every caller
-    // shares (frozen, or a copy-on-read box), from which each joined caller gets its own view.
-    let value: unknown;
+    let entry: StoredEntry | undefined;
     try {
-      if (pendingGet !== undefined) {
-        const entry = await this.guard('get', joinKey(namespace, id), () => pendingGet, undefined);
-        if (entry !== undefined) {
-          this.countRead(namespace, id, entry);
-          this.endFlight(namespace, id, flight);
-          // A decoded value read for one caller is its own; callers joined on the read share it,
-          // so then it is protected like a loaded one. (No one can join after endFlight.)
-          if (!this.store.sharesReferences && flight.joiners === 0) return entry.value;
-          flight.shared = this.store.sharesReferences ? entry.value : protectForStore(entry.value, this.immutability);
-          return this.reveal(flight.shared);
-        }
-      }
-      this.counters.misses++;
-      if (this.events.has('miss')) this.events.emit('miss', { key: joinKey(namespace, id) });
-      this.counters.loads++;
-      const started = this.events.has('load') ? performance.now() : 0;
-      try {
-        value = await fn.apply(thisArg, args);
-      } catch (error) {
-        this.loadFailed(namespace, id, error);
-        throw error;
-      }
-      if (started !== 0) this.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
+      entry = await this.guard('get', joinKey(namespace, id), () => pendingGet, undefined);
     } catch (error) {
       this.endFlight(namespace, id, flight);
       throw error;
     }
+    if (entry === undefined) return this.loadAndStore(flight, namespace, id, policy, thisArg, fn, args);
+    this.countRead(namespace, id, entry);
+    this.endFlight(namespace, id, flight);
+    // A decoded value read for one caller is its own; callers joined on the read share it, so
+    // then it is protected like a loaded one. (No one can join after endFlight.)
+    if (!this.store.sharesReferences && flight.joiners === 0) return entry.value;
+    flight.shared = this.store.sharesReferences ? entry.value : protectForStore(entry.value, this.immutability);
+    return this.reveal(flight.shared);
+  }
+
+  /**
+   * A miss: run the loader, store its result. Settles with the initiating caller's view, while
+   * `flight.shared` keeps the form every caller shares (frozen, or a copy-on-read box), from
+   * which each joined caller gets its own view. Promise reactions rather than an async function:
+   * this is the miss path, and a suspended async function costs more to keep and resume.
+   */
+  private loadAndStore(
+    flight: Flight,
+    namespace: string,
+    id: string,
+    policy: LoadPolicy,
+    thisArg: unknown,
+    fn: Function,
+    args: readonly unknown[],
+  ): Promise<unknown> {
+    this.counters.misses++;
+    if (this.events.has('miss')) this.events.emit('miss', { key: joinKey(namespace, id) });
+    this.counters.loads++;
+    const started = this.events.has('load') ? performance.now() : 0;
+    let loading: unknown;
+    try {
+      loading = fn.apply(thisArg, args);
+    } catch (error) {
+      return Promise.reject(this.loadRejected(flight, namespace, id, error));
+    }
+    return Promise.resolve(loading).then(
+      (value) => this.loaded(flight, namespace, id, policy, args, value, started),
+      (error: unknown) => {
+        throw this.loadRejected(flight, namespace, id, error);
+      },
+    );
+  }
+
+  /** The loader of `flight` answered `value`: store it, and answer the initiating caller's view. */
+  private loaded(flight: Flight, namespace: string, id: string, policy: LoadPolicy, args: readonly unknown[], value: unknown, started: number): unknown {
+    if (started !== 0) this.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
     let shared: unknown;
     try {
       shared = this.storeResult(flight, namespace, id, policy, value, args);
@@ -346,23 +375,36 @@ export class Cache {
       this.endFlight(namespace, id, flight);
       throw error;
     }
+    flight.shared = shared;
     const write = flight.write;
     if (write === undefined) {
       this.endFlight(namespace, id, flight);
-    } else if (this.required) {
-      // Required stores surface write errors, so the caller waits for the write.
-      try {
-        await write;
-      } finally {
-        this.endFlight(namespace, id, flight);
-      }
-    } else {
-      // The caller gets its value now; the flight stays joinable until the write lands, so that
-      // callers arriving meanwhile do not read a key that is not written yet and load again.
-      void write.then(() => this.endFlight(namespace, id, flight));
+      return this.reveal(shared);
     }
-    flight.shared = shared;
+    if (this.required) {
+      // Required stores surface write errors, so the caller waits for the write.
+      return write.then(
+        () => {
+          this.endFlight(namespace, id, flight);
+          return this.reveal(shared);
+        },
+        (error: unknown) => {
+          this.endFlight(namespace, id, flight);
+          throw error;
+        },
+      );
+    }
+    // The caller gets its value now; the flight stays joinable until the write lands, so that
+    // callers arriving meanwhile do not read a key that is not written yet and load again.
+    void write.then(() => this.endFlight(namespace, id, flight));
     return this.reveal(shared);
+  }
+
+  /** The loader of `flight` failed: report it, end the flight; answers the error to pass on. */
+  private loadRejected(flight: Flight, namespace: string, id: string, error: unknown): unknown {
+    this.loadFailed(namespace, id, error);
+    this.endFlight(namespace, id, flight);
+    return error;
   }
 
   /** A load without the cache (after `close()`): counted and reported like any load. */

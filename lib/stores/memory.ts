@@ -225,14 +225,15 @@ export class MemoryStore implements Store {
         this.#reclaimed++;
       }
     }
-    const previous = this.#namespaces.find(namespace)?.slots.get(id);
+    let scope = this.#namespaces.find(namespace);
+    const previous = scope?.slots.get(id);
     if (previous !== undefined) this.#remove(previous);
     if (slots.size >= this.maxEntries) {
       this.#remove(slots.oldest);
       this.#evictions++;
     }
-    // Acquired after the removals, which may have emptied (and so forgotten) the namespace.
-    const scope = this.#namespaces.acquire(namespace);
+    // The removals may have emptied (and so forgotten) the namespace.
+    if (scope === undefined || scope.slots.size === 0) scope = this.#namespaces.acquire(namespace);
     const tags = this.#tags.acquireAll(options.tags);
     const owner: Owner = tags === undefined ? scope : new TaggedOwner(scope, tags);
     scope.slots.set(id, slots.add(id, value, owner, now + options.ttlMs));
