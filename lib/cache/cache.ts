@@ -281,7 +281,7 @@ export class Cache {
     }
     this.lastLoadMissed = false;
     this.counters.hits++;
-    if (this.events.has('hit')) this.events.emit('hit', { key: joinKey(namespace, id) });
+    if (this.events.listening.hit) this.events.emit('hit', { key: joinKey(namespace, id) });
     return Promise.resolve(readStored(found.value, this.immutability));
   }
 
@@ -348,9 +348,9 @@ export class Cache {
     args: readonly unknown[],
   ): Promise<unknown> {
     this.counters.misses++;
-    if (this.events.has('miss')) this.events.emit('miss', { key: joinKey(namespace, id) });
+    if (this.events.listening.miss) this.events.emit('miss', { key: joinKey(namespace, id) });
     this.counters.loads++;
-    const started = this.events.has('load') ? performance.now() : 0;
+    const started = this.events.listening.load ? performance.now() : 0;
     let loading: unknown;
     try {
       loading = fn.apply(thisArg, args);
@@ -425,7 +425,7 @@ export class Cache {
 
   private loadFailed(namespace: string, id: string, error: unknown): void {
     this.counters.loadErrors++;
-    if (this.events.has('load-error')) this.events.emit('load-error', { key: joinKey(namespace, id), error });
+    if (this.events.listening['load-error']) this.events.emit('load-error', { key: joinKey(namespace, id), error });
   }
 
   /**
@@ -450,7 +450,7 @@ export class Cache {
         ttlMs = parseDuration(policy.ttlOf(value, args), `ttl function of ${policy.label}`);
       } catch (error) {
         if (!(error instanceof InvalidTtlError)) throw error;
-        if (this.events.has('backend-error')) this.events.emit('backend-error', { operation: 'set', key: joinKey(namespace, id), error });
+        if (this.events.listening['backend-error']) this.events.emit('backend-error', { operation: 'set', key: joinKey(namespace, id), error });
         return this.skipStore(namespace, id, shared, 'invalid-ttl');
       }
     }
@@ -482,7 +482,7 @@ export class Cache {
   }
 
   private skipStore(namespace: string, id: string, shared: unknown, reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl') {
-    if (this.events.has('store-skipped')) this.events.emit('store-skipped', { key: joinKey(namespace, id), reason });
+    if (this.events.listening['store-skipped']) this.events.emit('store-skipped', { key: joinKey(namespace, id), reason });
     return shared;
   }
 
@@ -504,10 +504,10 @@ export class Cache {
   private countRead(namespace: string, id: string, entry: StoredEntry | undefined): void {
     if (entry === undefined) {
       this.counters.misses++;
-      if (this.events.has('miss')) this.events.emit('miss', { key: joinKey(namespace, id) });
+      if (this.events.listening.miss) this.events.emit('miss', { key: joinKey(namespace, id) });
     } else {
       this.counters.hits++;
-      if (this.events.has('hit')) this.events.emit('hit', { key: joinKey(namespace, id) });
+      if (this.events.listening.hit) this.events.emit('hit', { key: joinKey(namespace, id) });
     }
   }
 
@@ -521,7 +521,7 @@ export class Cache {
     } catch (cause) {
       this.counters.backendErrors++;
       const error = cause instanceof Error ? cause : new Error(String(cause));
-      if (this.events.has('backend-error')) this.events.emit('backend-error', { operation, key, error });
+      if (this.events.listening['backend-error']) this.events.emit('backend-error', { operation, key, error });
       if (!this.required) return fallback;
       if (cause instanceof CacheflightError) throw cause;
       throw new BackendError(`Store '${this.store.name}' failed during ${operation}${key === undefined ? '' : ` of '${key}'`}: ${error.message}`, cause);

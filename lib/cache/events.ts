@@ -38,16 +38,32 @@ export type CacheEventListener<E extends CacheEventName> = (payload: CacheEventM
 type ListenerTable = { [E in CacheEventName]?: Array<CacheEventListener<E>> };
 
 /**
- * A minimal typed emitter. An event without listeners costs one property read, which keeps
- * emitting on the hit path free. A listener that throws does not break the cache call.
+ * A minimal typed emitter. An event without listeners costs one property read
+ * (`listening.miss`), which keeps emitting on the hit and miss paths free. A listener that
+ * throws does not break the cache call.
  */
 export class CacheEvents {
   private readonly table: ListenerTable = {};
+  /**
+   * Whether each event has listeners: check before building a payload. One object of a fixed
+   * shape, read with constant names: a lookup by a variable name would be a keyed read that
+   * sees every event name, the slowest kind.
+   */
+  readonly listening: { [E in CacheEventName]: boolean } = {
+    hit: false,
+    miss: false,
+    load: false,
+    'load-error': false,
+    'backend-error': false,
+    'decode-error': false,
+    'store-skipped': false,
+  };
 
   /** Subscribe; returns a function that unsubscribes. */
   on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): () => void {
     const list = (this.table[event] ??= []) as Array<CacheEventListener<E>>;
     list.push(listener);
+    this.listening[event] = true;
     return () => this.off(event, listener);
   }
 
@@ -57,12 +73,10 @@ export class CacheEvents {
     if (!list) return;
     const index = list.indexOf(listener);
     if (index !== -1) list.splice(index, 1);
-    if (list.length === 0) delete this.table[event];
-  }
-
-  /** `true` when `event` has at least one listener (check before building a payload). */
-  has(event: CacheEventName): boolean {
-    return this.table[event] !== undefined;
+    if (list.length === 0) {
+      delete this.table[event];
+      this.listening[event] = false;
+    }
   }
 
   /** Call every listener of `event`; listener errors are reported on the process, not thrown. */
