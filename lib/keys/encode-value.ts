@@ -88,7 +88,7 @@ export function encodeValue(value: unknown, depth: number, stack: Ancestors): st
  * @returns its encoding
  */
 export function encodeNumber(n: number): string {
-  return n === 0 ? (1 / n < 0 ? '-0' : '0') : String(n);
+  return n === 0 ? (1 / n < 0 ? '-0' : '0') : '' + n;
 }
 
 /**
