@@ -5,7 +5,7 @@ import { rejectUnknownOptions } from './option-checks.js';
 import { CacheEvents, type CacheEventListener, type CacheEventName, type StoreOperation } from './events.js';
 import { Flight } from './flight.js';
 import { FlightTable } from './flights.js';
-import { CopyOnRead, protectForStore, readStored, type Immutability } from './immutability.js';
+import { cloneForStore, CopyOnRead, freezeForStore, protectForStore, readStored, type Immutability } from './immutability.js';
 import { policyOf, validateTags, type LoadPolicy, type StorePolicyOptions } from './policy.js';
 import { StatsCounters, type CacheStats } from './stats.js';
 import { parseDuration, type Duration } from './ttl.js';
@@ -70,6 +70,8 @@ export class Cache {
   private readonly defaultTtlMs: number;
   private readonly required: boolean;
   private readonly immutability: Immutability;
+  /** {@link protectForStore} for this cache's mode. */
+  private readonly protectLoaded: (value: unknown) => unknown;
   private readonly events = new CacheEvents();
   private readonly counters = new StatsCounters();
   private readonly flights = new FlightTable();
@@ -96,6 +98,7 @@ export class Cache {
     this.required = options.required ?? false;
     this.immutability = options.immutability ?? 'freeze';
     const mode = this.immutability;
+    this.protectLoaded = mode === 'freeze' ? freezeForStore : mode === 'clone' ? cloneForStore : (value) => value;
     this.store.bindValues?.({
       protect: (value) => protectForStore(value, mode),
       plain: (stored) => (stored instanceof CopyOnRead ? stored.snapshot : stored),
@@ -441,7 +444,8 @@ export class Cache {
     value: unknown,
     args: readonly unknown[],
   ): unknown {
-    const shared = protectForStore(value, this.immutability);
+    // The mode's function picked once: comparing the mode's name on every load costs string compares.
+    const shared = this.protectLoaded(value);
     if (flight.superseded) return this.skipStore(namespace, id, shared, 'invalidated-during-load');
     if (policy.unless !== undefined && policy.unless(value, args)) return this.skipStore(namespace, id, shared, 'unless');
     let ttlMs = policy.ttlMs ?? this.defaultTtlMs;

@@ -24,10 +24,20 @@ export class CopyOnRead {
  * @returns what to store: `value` itself (now frozen), a {@link CopyOnRead} box, or a clone
  */
 export function protectForStore(value: unknown, mode: Immutability): unknown {
-  if (mode === 'none' || typeof value !== 'object' || value === null) return value;
-  if (mode === 'clone') return new CopyOnRead(structuredClone(value));
+  if (mode === 'none') return value;
+  return mode === 'clone' ? cloneForStore(value) : freezeForStore(value);
+}
+
+/** {@link protectForStore} in `'freeze'` mode. */
+export function freezeForStore(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
   const hasMutableParts = freezeAll(value);
   return hasMutableParts ? new CopyOnRead(copyMutableParts(value, new Map())) : value;
+}
+
+/** {@link protectForStore} in `'clone'` mode. */
+export function cloneForStore(value: unknown): unknown {
+  return typeof value !== 'object' || value === null ? value : new CopyOnRead(structuredClone(value));
 }
 
 /** Turn what a store returned into what a caller receives. */
