@@ -14,7 +14,7 @@
 import { CacheClosedError, InvalidTtlError } from '../cache/errors.js';
 import { type MemoryStoreOptions, resolveMemoryStoreOptions } from './memory/options.js';
 import { coarseNow } from './memory/clock.js';
-import { NamespaceRegistry, NamespaceScope, TagRegistry, TaggedOwner, anyDead, namespaceOfOwner, ownerIsDead, type Owner } from './memory/scopes.js';
+import { NamespaceRegistry, NamespaceScope, TagRegistry, TaggedOwner, anyDead, type Owner } from './memory/scopes.js';
 import { NO_SLOT, SlotTable } from './memory/slots.js';
 import { joinKey, type EntryKey, type Store, type StoredEntry, type StoreHealth, type StoreSetOptions, type StoreWrite } from './store.js';
 
@@ -217,14 +217,7 @@ export class MemoryStore implements Store {
     const slots = this.#slots;
     const now = coarseNow();
     // Sweep before inserting: a freed stale slot can spare a live entry from eviction.
-    for (let step = 0; step < SWEEP_STEPS; step++) {
-      const slot = slots.nextToSweep();
-      if (slot === NO_SLOT) break;
-      if (this.#isStale(slot, now)) {
-        this.#remove(slot);
-        this.#reclaimed++;
-      }
-    }
+    this.#sweep(now);
     let scope = this.#namespaces.find(namespace);
     const previous = scope?.slots.get(id);
     if (previous !== undefined) this.#remove(previous);
@@ -239,17 +232,31 @@ export class MemoryStore implements Store {
     scope.slots.set(id, slots.add(id, value, owner, now + options.ttlMs));
   }
 
+  /** Inspect the next {@link SWEEP_STEPS} slots of the sweep; free the stale ones. */
+  #sweep(now: number): void {
+    const slots = this.#slots;
+    for (let step = 0; step < SWEEP_STEPS; step++) {
+      const slot = slots.nextToSweep();
+      if (slot === NO_SLOT) return;
+      if (this.#isStale(slot, now)) {
+        this.#remove(slot);
+        this.#reclaimed++;
+      }
+    }
+  }
+
   #isStale(slot: number, now: number): boolean {
-    return (this.#slots.expiresAt[slot] as number) <= now || ownerIsDead(this.#slots.owners[slot] as Owner);
+    return (this.#slots.expiresAt[slot] as number) <= now || (this.#slots.owners[slot] as Owner).isDead();
   }
 
   /** Unindex, release and free a held slot. */
   #remove(slot: number): void {
     const slots = this.#slots;
     const owner = slots.owners[slot] as Owner;
-    const scope: NamespaceScope = namespaceOfOwner(owner);
+    const scope = owner.namespaceScope();
     scope.slots.delete(slots.ids[slot] as string);
-    if (owner instanceof TaggedOwner) this.#tags.releaseAll(owner.tags);
+    const tags = owner.heldTags();
+    if (tags !== undefined) this.#tags.releaseAll(tags);
     slots.remove(slot);
     this.#namespaces.releaseIfEmpty(scope);
   }
