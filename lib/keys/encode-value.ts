@@ -139,9 +139,15 @@ function encodeName(name: string): string {
 }
 
 function encodeObject(o: object, depth: number, stack: Ancestors): string {
+  if (isArray(o)) {
+    // The length read before the prototype lets the optimizing compiler see which array shapes
+    // arrive here; when they all share Array.prototype, the prototype read becomes a constant
+    // instead of a call into the runtime. (Any other array still gets its real prototype.)
+    const n = (o as readonly unknown[]).length;
+    if (getPrototypeOf(o) === ARRAY_PROTO) return encodeArray(o as readonly unknown[], n, depth, stack);
+  }
   const proto: unknown = getPrototypeOf(o);
   if (proto === OBJECT_PROTO || proto === null) return encodeProperties(o, '{', depth, stack);
-  if (proto === ARRAY_PROTO) return encodeArray(o as readonly unknown[], depth, stack);
   if (proto === DATE_PROTO) return encodeDate(o as Date);
   return encodeExotic(o, proto as object, depth, stack);
 }
@@ -167,8 +173,8 @@ function leave(stack: Ancestors): void {
   if (stack !== null) stack.pop();
 }
 
-function encodeArray(a: readonly unknown[], depth: number, stack: Ancestors): string {
-  const n = a.length;
+/** Array `a` of length `n`. */
+function encodeArray(a: readonly unknown[], n: number, depth: number, stack: Ancestors): string {
   if (n === 0) return '[]';
   enter(a, depth, stack);
   let out = '[';
@@ -299,7 +305,7 @@ function encodeExotic(o: object, proto: object, depth: number, stack: Ancestors)
   let body: string;
   if (isArray(o)) {
     builtin = 'Array';
-    body = encodeArray(o, depth, stack);
+    body = encodeArray(o, o.length, depth, stack);
   } else if (types.isDate(o)) {
     builtin = 'Date';
     body = encodeDate(o);
