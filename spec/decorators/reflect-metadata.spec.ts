@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const fixtureDir = 'spec/fixtures/metadata';
-const outDir = join(fixtureDir, '.out');
+// One output directory per process, so two runs of the suite at once do not delete each other's.
+const outDir = join(fixtureDir, `.out-${process.pid}`);
 
 describe('reflect-metadata interop (tsc output, legacy decorators)', function () {
   this.timeout(60_000);
