@@ -2,10 +2,19 @@
  * What the hit scenarios (A in memory, E with two tiers) share: the timed loop, the sampling
  * settings, and the probes run on a fresh instance of each row afterwards.
  */
-import { messageOf } from './child.js';
+import { messageOf, rowIdentity, type RowResult } from './child.js';
 import type { RowContext, RowDef, RowInstance } from './rows.js';
-import { freshFunction, type SamplingOptions } from './sampling.js';
-import { makeLoader, runProbes } from './workload.js';
+import { freshFunction, type Sampled, type SamplingOptions } from './sampling.js';
+import { makeLoader, runProbes, type Loader } from './workload.js';
+
+/** A row of a hit scenario, ready to time. */
+export interface HitRow {
+  readonly row: RowDef;
+  readonly instance: RowInstance;
+  readonly loader: Loader;
+  /** Calls made on `instance` so far. */
+  calls: number;
+}
 
 /** `n` awaited calls with the same arguments. */
 export type HitLoop = (call: RowInstance['call'], n: number, id: number, query: string, filter: unknown) => Promise<void>;
@@ -40,4 +49,21 @@ export async function probeRow(row: RowDef, context: Omit<RowContext, 'loader'>)
   } catch (error) {
     return [`probe failed: ${messageOf(error)}`];
   }
+}
+
+/**
+ * A hit row's result: a caching row must have loaded once (its warm-up) and kept the probes
+ * apart; a row that does not cache must have loaded on every call.
+ */
+export function hitRowResult(p: HitRow, sampled: ReadonlyMap<string, Sampled>, probesWrong: readonly string[], extra: Record<string, string>): RowResult {
+  const loads = p.loader.runs;
+  return {
+    ...rowIdentity(p.row),
+    summary: sampled.get(p.row.name)?.summary,
+    loads,
+    expectedLoads: p.row.caches ? 1 : undefined,
+    cachingOk: p.row.caches ? loads === 1 : loads === p.calls,
+    probesWrong: p.row.caches ? probesWrong : undefined,
+    extra,
+  };
 }

@@ -4,25 +4,18 @@
  * have run exactly once (the warm-up); afterwards the probes check that distinct argument lists
  * get distinct answers.
  */
-import { benchConfig, emitResult, prepareRows, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
-import type { RowDef, RowInstance } from '../harness/rows.js';
-import { freshHitLoop, hitSampling, probeRow } from '../harness/hit.js';
+import { benchConfig, emitResult, prepareRows, progress, type RowResult, type ScenarioResult } from '../harness/child.js';
+import { freshHitLoop, hitRowResult, hitSampling, probeRow, type HitRow } from '../harness/hit.js';
 import { sampleInterleaved, type Timed } from '../harness/sampling.js';
-import { A_FILTER, A_ID, A_QUERY, makeLoader, type Loader } from '../harness/workload.js';
+import { A_FILTER, A_ID, A_QUERY, makeLoader } from '../harness/workload.js';
 import { memoryRows, standardDecoratorsCompiled } from '../peers/memory.js';
 
 const config = benchConfig();
 const MAX_ENTRIES = 10_000;
 
-interface Prepared {
-  readonly row: RowDef;
-  readonly instance: RowInstance;
-  readonly loader: Loader;
-  calls: number;
-}
 
 const rows = memoryRows.filter((row) => !config.only || row.name.includes(config.only) || row.role === 'floor');
-const { prepared, failed } = await prepareRows(rows, async (row): Promise<Prepared> => {
+const { prepared, failed } = await prepareRows(rows, async (row): Promise<HitRow> => {
   const loader = makeLoader();
   const instance = await row.create({ loader, maxEntries: MAX_ENTRIES, prefix: 'a' });
   const first = await instance.call(A_ID, A_QUERY, A_FILTER);
@@ -49,16 +42,7 @@ const sampled = await sampleInterleaved(timed, hitSampling(config.smoke, 'A', pr
 const results: RowResult[] = [];
 for (const p of prepared) {
   const probesWrong = await probeRow(p.row, { maxEntries: MAX_ENTRIES, prefix: 'a-probe' });
-  const loads = p.loader.runs;
-  results.push({
-    ...rowIdentity(p.row),
-    summary: sampled.get(p.row.name)?.summary,
-    loads,
-    expectedLoads: p.row.caches ? 1 : undefined,
-    cachingOk: p.row.caches ? loads === 1 : loads === p.calls,
-    probesWrong: p.row.caches ? probesWrong : undefined,
-    extra: { calls: String(p.calls) },
-  });
+  results.push(hitRowResult(p, sampled, probesWrong, { calls: String(p.calls) }));
   await p.instance.close();
 }
 

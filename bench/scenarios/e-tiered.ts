@@ -9,11 +9,10 @@
  * distinct answers.
  */
 import { rawCommand } from '../../spec/helpers/redis-server.js';
-import { benchConfig, emitResult, prepareRows, progress, rowIdentity, type RowResult, type ScenarioResult } from '../harness/child.js';
-import type { RowDef, RowInstance } from '../harness/rows.js';
-import { freshHitLoop, hitSampling, probeRow } from '../harness/hit.js';
+import { benchConfig, emitResult, prepareRows, progress, type RowResult, type ScenarioResult } from '../harness/child.js';
+import { freshHitLoop, hitRowResult, hitSampling, probeRow, type HitRow } from '../harness/hit.js';
 import { sampleInterleaved, type Timed } from '../harness/sampling.js';
-import { A_FILTER, A_ID, A_QUERY, makeLoader, type Loader } from '../harness/workload.js';
+import { A_FILTER, A_ID, A_QUERY, makeLoader } from '../harness/workload.js';
 import { closeTiered, tieredL2Reads, tieredRows } from '../peers/tiered.js';
 
 const config = benchConfig();
@@ -34,11 +33,8 @@ async function serverCommands(): Promise<number> {
   return Number(match[1]);
 }
 
-interface Prepared {
-  readonly row: RowDef;
-  readonly instance: RowInstance;
-  readonly loader: Loader;
-  calls: number;
+interface Prepared extends HitRow {
+  /** Redis commands the row's calls caused. */
   commands: number;
 }
 
@@ -78,21 +74,12 @@ const tieredReadsDuringRun = tieredL2Reads() - tieredReadsAfterWarmUp;
 const results: RowResult[] = [];
 for (const p of prepared) {
   const probesWrong = await probeRow(p.row, { maxEntries: MAX_ENTRIES, redisUrl, prefix: 'e-probe' });
-  const loads = p.loader.runs;
   const extra: Record<string, string> = {
     calls: String(p.calls),
     'redis cmds/call': (p.commands / Math.max(p.calls, 1)).toFixed(4),
   };
   if (p.row.name === 'cacheflight @Cacheable() tieredStore') extra['L2 reads during the timed run'] = String(tieredReadsDuringRun);
-  results.push({
-    ...rowIdentity(p.row),
-    summary: sampled.get(p.row.name)?.summary,
-    loads,
-    expectedLoads: p.row.caches ? 1 : undefined,
-    cachingOk: p.row.caches ? loads === 1 : loads === p.calls,
-    probesWrong: p.row.caches ? probesWrong : undefined,
-    extra,
-  });
+  results.push(hitRowResult(p, sampled, probesWrong, extra));
   await p.instance.close();
 }
 await closeTiered();

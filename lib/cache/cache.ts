@@ -5,7 +5,7 @@ import { rejectUnknownOptions } from './option-checks.js';
 import { CacheEvents, type CacheEventListener, type CacheEventName, type StoreOperation } from './events.js';
 import { Flight } from './flight.js';
 import { FlightTable } from './flights.js';
-import { cloneForStore, CopyOnRead, freezeForStore, protectForStore, readStored, type Immutability } from './immutability.js';
+import { CopyOnRead, protectorFor, readStored, type Immutability } from './immutability.js';
 import { policyOf, validateTags, type LoadPolicy, type StorePolicyOptions } from './policy.js';
 import { StatsCounters, type CacheStats } from './stats.js';
 import { parseDuration, type Duration } from './ttl.js';
@@ -70,8 +70,8 @@ export class Cache {
   private readonly defaultTtlMs: number;
   private readonly required: boolean;
   private readonly immutability: Immutability;
-  /** {@link protectForStore} for this cache's mode. */
-  private readonly protectLoaded: (value: unknown) => unknown;
+  /** Protects a value shared between callers, in this cache's immutability mode. */
+  private readonly protect: (value: unknown) => unknown;
   private readonly events = new CacheEvents();
   private readonly counters = new StatsCounters();
   private readonly flights = new FlightTable();
@@ -98,9 +98,9 @@ export class Cache {
     this.required = options.required ?? false;
     this.immutability = options.immutability ?? 'freeze';
     const mode = this.immutability;
-    this.protectLoaded = mode === 'freeze' ? freezeForStore : mode === 'clone' ? cloneForStore : (value) => value;
+    this.protect = protectorFor(mode);
     this.store.bindValues?.({
-      protect: (value) => protectForStore(value, mode),
+      protect: this.protect,
       plain: (stored) => (stored instanceof CopyOnRead ? stored.snapshot : stored),
     });
     this.store.onNotice?.((notice) => {
@@ -140,7 +140,7 @@ export class Cache {
       await this.guard('delete', key, () => this.store.delete(namespace, id), false);
       return;
     }
-    const stored = this.store.sharesReferences ? protectForStore(value, this.immutability) : value;
+    const stored = this.store.sharesReferences ? this.protect(value) : value;
     await this.guard('set', key, () => this.store.set(namespace, id, stored, { ttlMs, tags }), undefined);
   }
 
@@ -331,7 +331,7 @@ export class Cache {
     // A decoded value read for one caller is its own; callers joined on the read share it, so
     // then it is protected like a loaded one. (No one can join after endFlight.)
     if (!this.store.sharesReferences && flight.joiners === 0) return entry.value;
-    flight.shared = this.store.sharesReferences ? entry.value : protectForStore(entry.value, this.immutability);
+    flight.shared = this.store.sharesReferences ? entry.value : this.protect(entry.value);
     return this.reveal(flight.shared);
   }
 
@@ -444,8 +444,7 @@ export class Cache {
     value: unknown,
     args: readonly unknown[],
   ): unknown {
-    // The mode's function picked once: comparing the mode's name on every load costs string compares.
-    const shared = this.protectLoaded(value);
+    const shared = this.protect(value);
     if (flight.superseded) return this.skipStore(namespace, id, shared, 'invalidated-during-load');
     if (policy.unless !== undefined && policy.unless(value, args)) return this.skipStore(namespace, id, shared, 'unless');
     let ttlMs = policy.ttlMs ?? this.defaultTtlMs;

@@ -24,20 +24,29 @@ export class CopyOnRead {
  * @returns what to store: `value` itself (now frozen), a {@link CopyOnRead} box, or a clone
  */
 export function protectForStore(value: unknown, mode: Immutability): unknown {
-  if (mode === 'none') return value;
-  return mode === 'clone' ? cloneForStore(value) : freezeForStore(value);
+  return protectorFor(mode)(value);
 }
 
-/** {@link protectForStore} in `'freeze'` mode. */
-export function freezeForStore(value: unknown): unknown {
+/**
+ * {@link protectForStore} for one mode, picked once: a cache holds on to it rather than
+ * comparing the mode's name on every load.
+ */
+export function protectorFor(mode: Immutability): (value: unknown) => unknown {
+  return mode === 'freeze' ? freezeForStore : mode === 'clone' ? cloneForStore : keepAsIs;
+}
+
+function freezeForStore(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const hasMutableParts = freezeAll(value);
   return hasMutableParts ? new CopyOnRead(copyMutableParts(value, new Map())) : value;
 }
 
-/** {@link protectForStore} in `'clone'` mode. */
-export function cloneForStore(value: unknown): unknown {
+function cloneForStore(value: unknown): unknown {
   return typeof value !== 'object' || value === null ? value : new CopyOnRead(structuredClone(value));
+}
+
+function keepAsIs(value: unknown): unknown {
+  return value;
 }
 
 /** Turn what a store returned into what a caller receives. */

@@ -76,7 +76,7 @@ export function Cacheable<Args extends unknown[] = never[], R = unknown>(options
           const namespace = definition.namespaceFor(this);
           const id = definition.idFor(this, args);
           const result = cache.load(namespace, id, definition.policy, this, original, args);
-          // After the lookup (the id is flat and hashed by then); not after a miss, whose key is
+          // After the lookup (the id is hashed by then); not after a miss, whose key is
           // new: telling it from the last one would cost a string comparison per miss.
           if (!cache.lastLoadMissed) definition.observe(args, id);
           return result;

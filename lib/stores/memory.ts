@@ -14,7 +14,7 @@
 import { CacheClosedError, InvalidTtlError } from '../cache/errors.js';
 import { type MemoryStoreOptions, resolveMemoryStoreOptions } from './memory/options.js';
 import { coarseNow } from './memory/clock.js';
-import { NamespaceRegistry, NamespaceScope, TagRegistry, TaggedOwner, anyDead, type Owner } from './memory/scopes.js';
+import { NamespaceRegistry, NamespaceScope, TagRegistry, TaggedOwner, type Owner } from './memory/scopes.js';
 import { NO_SLOT, SlotTable } from './memory/slots.js';
 import { joinKey, type EntryKey, type Store, type StoredEntry, type StoreHealth, type StoreSetOptions, type StoreWrite } from './store.js';
 
@@ -101,7 +101,7 @@ export class MemoryStore implements Store {
     const expiresAt = slots.expiresAt[slot] as number;
     // Infinity skips the clock read; an untagged entry's owner is its (live) namespace itself.
     const owner = slots.owners[slot];
-    if ((expiresAt !== Infinity && expiresAt <= coarseNow()) || (owner !== scope && anyDead((owner as TaggedOwner).tags))) {
+    if ((expiresAt !== Infinity && expiresAt <= coarseNow()) || (owner !== scope && (owner as Owner).isDead())) {
       this.#remove(slot);
       return undefined;
     }

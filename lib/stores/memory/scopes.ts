@@ -92,7 +92,7 @@ export class TaggedOwner {
 export type Owner = NamespaceScope | TaggedOwner;
 
 /** Whether one of `scopes` was invalidated. */
-export function anyDead(scopes: readonly Scope[]): boolean {
+function anyDead(scopes: readonly Scope[]): boolean {
   for (let i = 0; i < scopes.length; i++) if (scopes[i]?.dead === true) return true;
   return false;
 }
