@@ -68,21 +68,21 @@ function count(row, passes, dir) {
   if (run.status !== 0) throw new Error(`valgrind failed (is it installed?): ${run.stderr.slice(-500)}`);
   const text = execFileSync('callgrind_annotate', ['--threshold=100', out], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
   const events = /^Events shown:\s+(.*)$/m.exec(text)[1].trim().split(/\s+/);
-  const totals = {};
+  // A line: one count per event ("1,234 (5.6%)" or "."), then the function.
+  const countsOf = (line) => {
+    const values = line.trim().split(/\s+(?:\([^)]*\)\s+)?/).slice(0, events.length);
+    return Object.fromEntries(events.map((event, i) => [event, Number(values[i].replace(/,/g, '')) || 0]));
+  };
+  let totals = {};
   let gcIr = 0;
   let gcL1 = 0;
   for (const line of text.split('\n')) {
-    const numbers = line.match(/[\d,]+(?= \(|\s{2,}|$)|(?<=\s)\.(?=\s)/g);
     if (/PROGRAM TOTALS/.test(line)) {
-      line
-        .trim()
-        .split(/\s+(?:\([^)]*\)\s+)?/)
-        .slice(0, events.length)
-        .forEach((value, i) => (totals[events[i]] = Number(value.replace(/,/g, '')) || 0));
-    } else if (numbers && /Scaveng|Marking|Sweep|Evacuat|RememberedSet|MarkCompact|HeapObject::SizeFromMap|Heap::/.test(line)) {
-      const values = line.trim().split(/\s+(?:\([^)]*\)\s+)?/).slice(0, events.length).map((v) => Number(v.replace(/,/g, '')) || 0);
-      gcIr += values[events.indexOf('Ir')];
-      gcL1 += values[events.indexOf('I1mr')] + values[events.indexOf('D1mr')] + values[events.indexOf('D1mw')];
+      totals = countsOf(line);
+    } else if (/^\s*[\d,]+ /.test(line) && /Scaveng|Marking|Sweep|Evacuat|RememberedSet|MarkCompact|HeapObject::SizeFromMap|Heap::/.test(line)) {
+      const counts = countsOf(line);
+      gcIr += counts.Ir;
+      gcL1 += counts.I1mr + counts.D1mr + counts.D1mw;
     }
   }
   return { ...totals, gcIr, gcL1 };
@@ -90,7 +90,6 @@ function count(row, passes, dir) {
 
 /** The measured loop: B's workload on the built library, or the floor. */
 async function runLoop(row, passes) {
-  const lib = await import(new URL('../../dist/esm/index.js', import.meta.url).href);
   let runs = 0;
   const loader = async (id, query, filter) => {
     runs++;
@@ -111,6 +110,8 @@ async function runLoop(row, passes) {
     };
     reset = () => (map = new Map());
   } else {
+    // Only here: the floor row runs without the library loaded at all.
+    const lib = await import(new URL('../../dist/esm/index.js', import.meta.url).href);
     const cache = lib.registerCache(lib.createCache({ store: lib.memoryStore({ maxEntries: 200_000 }), ttl: '5m', immutability: row }));
     class Service {
       getProduct(id, query, filter) {
