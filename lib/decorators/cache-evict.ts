@@ -68,7 +68,6 @@ export function CacheEvict<Args extends unknown[] = never[]>(options: CacheEvict
         if (!beforeInvocation) await evict(this, args);
         return result;
       };
-      Object.defineProperty(wrapper, 'name', { value: original.name });
       return { wrapper, onInitialize: writer.onInitialize };
     })) as AsyncMethodDecorator<Args, unknown>;
 }

@@ -73,7 +73,6 @@ export function CachePut<Args extends unknown[] = never[], R = unknown>(options:
         const key = target.keyFor(this, args, writer.label);
         return cache.put(key, policyFor(definition, writer.label), result, target.targetArgs(args));
       };
-      Object.defineProperty(wrapper, 'name', { value: original.name });
       return { wrapper, onInitialize: writer.onInitialize };
     })) as AsyncMethodDecorator<Args, R>;
 }

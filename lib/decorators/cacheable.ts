@@ -84,7 +84,6 @@ export function Cacheable<Args extends unknown[] = never[], R = unknown>(options
           return Promise.reject(error);
         }
       };
-      Object.defineProperty(wrapper, 'name', { value: original.name });
       definition.attach(wrapper);
       // Standard decorators learn the class from the first instance; static methods resolve on
       // their first call instead, as transpilers may not have given the class its final name

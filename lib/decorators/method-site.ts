@@ -1,4 +1,5 @@
 import { DecoratorTargetError } from '../cache/errors.js';
+import { inheritMethodIdentity } from './method-identity.js';
 
 /** The method a decorator was applied to, whatever the decorator mode. */
 export interface MethodSite {
@@ -39,6 +40,8 @@ interface StandardContext {
  * Apply a method decorator under either decorator mode, detected from how it is called:
  * `(value, context)` for TC39 decorators, `(target, key, descriptor)` for legacy ones. Anything
  * but a method (getter, setter, field, accessor, class, parameter) is a `DecoratorTargetError`.
+ * The replacement keeps the own properties and reflect-metadata of the method it replaces, so
+ * other decorators' work survives whatever their order relative to ours.
  */
 export function decorateMethod(decorator: string, call: readonly unknown[], build: (site: MethodSite) => MethodReplacement): unknown {
   const [first, second, third] = call;
@@ -47,6 +50,7 @@ export function decorateMethod(decorator: string, call: readonly unknown[], buil
     if (typeof first !== 'function') throw notAMethod(decorator, memberName(second.name, second.private), typeof first);
     const site: MethodSite = { mode: 'standard', member: memberName(second.name, second.private), propertyKey: second.name, isStatic: second.static, original: first, owner: undefined };
     const { wrapper, onInitialize } = build(site);
+    inheritMethodIdentity(first, wrapper);
     if (onInitialize !== undefined) second.addInitializer(function (this: unknown) { onInitialize(this); });
     return wrapper;
   }
@@ -60,7 +64,9 @@ export function decorateMethod(decorator: string, call: readonly unknown[], buil
     const isStatic = typeof first === 'function';
     const owner = isStatic ? first : (first as { constructor: Function }).constructor;
     const site: MethodSite = { mode: 'legacy', member, propertyKey: second, isStatic, original: descriptor.value as Function, owner };
-    return { ...descriptor, value: build(site).wrapper };
+    const { wrapper } = build(site);
+    inheritMethodIdentity(site.original, wrapper);
+    return { ...descriptor, value: wrapper };
   }
   if (call.length === 1 && typeof first === 'function') throw notAMethod(decorator, first.name || '(anonymous)', 'class');
   throw new DecoratorTargetError(`@${decorator} was applied to something that is not a class method; put it on an async method of a class.`);

@@ -4,11 +4,14 @@ import { DecoratorTargetError } from '../cache/errors.js';
  * Interop with `reflect-metadata`, used only when the application has loaded it (cacheflight
  * never imports it): legacy decorators compiled with `emitDecoratorMetadata` tell the declared
  * return type, which lets a non-async method be rejected when the class is defined, and
- * frameworks that discover handlers through metadata (NestJS style) can find cache options.
+ * frameworks that discover handlers through metadata (NestJS style) can find cache options;
+ * and the metadata other decorators wrote on a method moves with it to our replacement.
  */
 interface ReflectWithMetadata {
   getMetadata?(key: string, target: object, propertyKey: string | symbol): unknown;
-  defineMetadata?(key: string, value: unknown, target: object, propertyKey: string | symbol): void;
+  getOwnMetadata?(key: unknown, target: object, propertyKey?: string | symbol): unknown;
+  getOwnMetadataKeys?(target: object, propertyKey?: string | symbol): unknown[];
+  defineMetadata?(key: unknown, value: unknown, target: object, propertyKey?: string | symbol): void;
 }
 
 const reflect = Reflect as unknown as ReflectWithMetadata;
@@ -40,4 +43,19 @@ export function publishMetadata(key: string, options: object, call: readonly unk
   const site = legacyTarget(call);
   if (site === undefined || typeof reflect.defineMetadata !== 'function') return;
   reflect.defineMetadata(key, options, site.target, site.key);
+}
+
+/**
+ * With reflect-metadata loaded: copy every own metadata entry of `from` to `to`, those of the
+ * object itself and those under each of its own property keys (reflect-metadata cannot list
+ * other property keys). Values are shared, as frameworks may compare them by identity.
+ */
+export function copyOwnMetadata(from: object, to: object): void {
+  const { getOwnMetadataKeys, getOwnMetadata, defineMetadata } = reflect;
+  if (typeof getOwnMetadataKeys !== 'function' || typeof getOwnMetadata !== 'function' || typeof defineMetadata !== 'function') return;
+  for (const propertyKey of [undefined, ...Reflect.ownKeys(from)]) {
+    for (const key of getOwnMetadataKeys.call(reflect, from, propertyKey)) {
+      defineMetadata.call(reflect, key, getOwnMetadata.call(reflect, key, from, propertyKey), to, propertyKey);
+    }
+  }
 }
