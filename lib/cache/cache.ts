@@ -257,6 +257,7 @@ export class Cache {
         this.lastLoadMissed = false;
         this.counters.joined++;
         flight.joiners++;
+        if (this.events.listening.joined) this.events.emit('joined', { key: joinKey(namespace, id) });
         return this.immutability === 'none' ? flight.promise : flight.promise.then(() => this.reveal(flight.shared));
       }
     }
@@ -413,8 +414,11 @@ export class Cache {
   /** A load without the cache (after `close()`): counted and reported like any load. */
   private async runLoader(namespace: string, id: string, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
     this.counters.loads++;
+    const started = this.events.listening.load ? performance.now() : 0;
     try {
-      return await fn.apply(thisArg, args);
+      const value: unknown = await fn.apply(thisArg, args);
+      if (started !== 0) this.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
+      return value;
     } catch (error) {
       this.loadFailed(namespace, id, error);
       throw error;

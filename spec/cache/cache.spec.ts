@@ -126,6 +126,34 @@ describe('Cache', () => {
       expect(seen).to.deep.equal(['miss', 'load', 'hit', 'miss', 'load-error']);
     });
 
+    it('emits a joined event for every call that joins a load in flight, so event counts equal stats()', async () => {
+      const counted: Record<string, number> = {};
+      const joinedKeys: string[] = [];
+      for (const event of ['hit', 'miss', 'joined', 'load', 'load-error'] as const) {
+        cache.on(event, () => (counted[event] = (counted[event] ?? 0) + 1));
+      }
+      cache.on('joined', ({ key }) => joinedKeys.push(key));
+      const gate = deferred<number>();
+      const failing = deferred<number>();
+      const cold = [cache.getOrSet('ns:a', () => gate.promise), cache.getOrSet('ns:a', () => gate.promise), cache.getOrSet('ns:a', () => gate.promise)];
+      const broken = [cache.getOrSet('ns:b', () => failing.promise), cache.getOrSet('ns:b', () => failing.promise)];
+      gate.resolve(1);
+      failing.reject(new Error('boom'));
+      await Promise.all(cold);
+      await Promise.allSettled(broken);
+      await cache.getOrSet('ns:a', async () => 2); // hit
+      await cache.get('ns:a'); // hit
+      await cache.getMany(['ns:a', 'ns:none']); // hit, miss
+      await cache.getOrSet('ns:c', async () => 3); // miss
+      const stats = cache.stats();
+      expect(stats).to.include({ hits: 3, misses: 4, joined: 3, loads: 3, loadErrors: 1 });
+      expect(counted).to.deep.equal({ hit: stats.hits, miss: stats.misses, joined: stats.joined, load: stats.loads - stats.loadErrors, 'load-error': stats.loadErrors });
+      expect(joinedKeys).to.deep.equal(['ns:a', 'ns:a', 'ns:b']);
+      await cache.close();
+      await cache.getOrSet('ns:d', async () => 4); // closed: the loader runs uncached, still counted and reported
+      expect(counted['load']).to.equal(cache.stats().loads - cache.stats().loadErrors);
+    });
+
     it('unsubscribes listeners, and survives a listener that throws', async () => {
       const listener = sinon.spy();
       const off = cache.on('miss', listener);
