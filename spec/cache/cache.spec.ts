@@ -183,12 +183,47 @@ describe('Cache', () => {
   });
 
   describe('immutability of values kept in memory', () => {
-    it("'freeze' freezes stored values, including the loader's own result", async () => {
+    it("'freeze' (default) hands the loader's caller its own object, unfrozen, and later callers a frozen copy", async () => {
       const cache = createCache();
-      const value = await cache.getOrSet('k', async () => ({ list: [1, 2] }));
-      expect(Object.isFrozen(value)).to.equal(true);
-      expect(Object.isFrozen(value.list)).to.equal(true);
-      expect(await cache.get('k')).to.equal(value);
+      const state = { list: [1, 2], nested: { n: 1 } };
+      const value = await cache.getOrSet('k', async () => state);
+      expect(value).to.equal(state);
+      expect(Object.isFrozen(state)).to.equal(false);
+      expect(Object.isFrozen(state.list)).to.equal(false);
+      state.list.push(3); // the owner goes on changing its own object
+      state.nested.n = 2;
+      const hit = await cache.getOrSet('k', async () => ({ list: [], nested: { n: 0 } }));
+      expect(hit).to.deep.equal({ list: [1, 2], nested: { n: 1 } });
+      expect(Object.isFrozen(hit)).to.equal(true);
+      expect(Object.isFrozen(hit.list)).to.equal(true);
+      expect(Object.isFrozen(hit.nested)).to.equal(true);
+      expect(await cache.get('k'), 'every hit shares the one frozen copy').to.equal(hit);
+      await cache.close();
+    });
+
+    it("'freeze' gives callers joined on a load the frozen copy, never the loader's caller's object", async () => {
+      const cache = createCache();
+      const gate = deferred<{ roles: string[] }>();
+      const state = { roles: ['admin'] };
+      const calls = [cache.getOrSet('k', () => gate.promise), cache.getOrSet('k', () => gate.promise), cache.getOrSet('k', () => gate.promise)];
+      gate.resolve(state);
+      const [first, second, third] = await Promise.all(calls);
+      expect(first).to.equal(state);
+      first!.roles.push('root');
+      expect(second).to.deep.equal({ roles: ['admin'] });
+      expect(Object.isFrozen(second)).to.equal(true);
+      expect(third).to.equal(second);
+      expect(cache.stats()).to.include({ misses: 1, joined: 2 });
+      await cache.close();
+    });
+
+    it("'freeze' never freezes a value given to set", async () => {
+      const cache = createCache();
+      const config = { flags: { beta: false } };
+      await cache.set('config:1', config);
+      config.flags.beta = true;
+      expect(Object.isFrozen(config.flags)).to.equal(false);
+      expect(await cache.get('config:1')).to.deep.equal({ flags: { beta: false } });
       await cache.close();
     });
 
@@ -205,7 +240,9 @@ describe('Cache', () => {
 
     it("'clone' gives every caller its own copy", async () => {
       const cache = createCache({ immutability: 'clone' });
-      const loaded = await cache.getOrSet('k', async () => ({ n: 1 }));
+      const state = { n: 1 };
+      const loaded = await cache.getOrSet('k', async () => state);
+      expect(loaded, "the loader's caller gets the loader's object").to.equal(state);
       loaded.n = 2;
       const a = await cache.get<{ n: number }>('k');
       const b = await cache.get<{ n: number }>('k');
