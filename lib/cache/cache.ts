@@ -1,4 +1,5 @@
 import { memoryStore } from '../stores/memory.js';
+import { brandPrototype, CACHE_BRAND } from './brands.js';
 import { joinKey, splitKey, type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
 import { BackendError, CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from './errors.js';
 import { rejectUnknownOptions } from './option-checks.js';
@@ -63,6 +64,10 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
  * `registerCache`.
  */
 export class Cache {
+  static {
+    brandPrototype(this.prototype, CACHE_BRAND);
+  }
+
   /** Name used in logs and health output. */
   readonly name: string;
   /** The store this cache writes to. */
