@@ -1,6 +1,6 @@
 /**
  * What two of cacheflight's own options cost on the A (hit) and B (miss) paths, measured through
- * the public API, interleaved against the floor: `immutability: 'none'` (no deep freeze on store)
+ * the public API, interleaved against the floor: `immutability: 'none'` (no frozen copy on store)
  * and `ttl: Infinity` (the memory store skips its Date.now() on a hit). Each variant is a named
  * cache selected with `@Cacheable({ cache })`.
  *

@@ -1,11 +1,12 @@
 import { memoryStore } from '../stores/memory.js';
+import { brandPrototype, CACHE_BRAND } from './brands.js';
 import { joinKey, splitKey, type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
 import { BackendError, CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from './errors.js';
 import { rejectUnknownOptions } from './option-checks.js';
 import { CacheEvents, type CacheEventListener, type CacheEventName, type StoreOperation } from './events.js';
 import { Flight } from './flight.js';
 import { FlightTable } from './flights.js';
-import { CopyOnRead, protectorFor, readStored, type Immutability } from './immutability.js';
+import { CopyOnRead, ownedProtectorFor, protectorFor, readStored, type Immutability } from './immutability.js';
 import { policyOf, validateTags, type LoadPolicy, type StorePolicyOptions } from './policy.js';
 import { StatsCounters, type CacheStats } from './stats.js';
 import { parseDuration, type Duration } from './ttl.js';
@@ -63,6 +64,10 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
  * `registerCache`.
  */
 export class Cache {
+  static {
+    brandPrototype(this.prototype, CACHE_BRAND);
+  }
+
   /** Name used in logs and health output. */
   readonly name: string;
   /** The store this cache writes to. */
@@ -70,8 +75,13 @@ export class Cache {
   private readonly defaultTtlMs: number;
   private readonly required: boolean;
   private readonly immutability: Immutability;
-  /** Protects a value shared between callers, in this cache's immutability mode. */
+  /**
+   * Protects a value the application may still hold (a loader's result, a value given to `set`)
+   * before it is shared, in this cache's immutability mode; never changes it.
+   */
   private readonly protect: (value: unknown) => unknown;
+  /** Protects a value no one else holds (one just decoded from the store). */
+  private readonly protectOwned: (value: unknown) => unknown;
   private readonly events = new CacheEvents();
   private readonly counters = new StatsCounters();
   private readonly flights = new FlightTable();
@@ -99,8 +109,9 @@ export class Cache {
     this.immutability = options.immutability ?? 'freeze';
     const mode = this.immutability;
     this.protect = protectorFor(mode);
+    this.protectOwned = ownedProtectorFor(mode);
     this.store.bindValues?.({
-      protect: this.protect,
+      protect: this.protectOwned,
       plain: (stored) => (stored instanceof CopyOnRead ? stored.snapshot : stored),
     });
     this.store.onNotice?.((notice) => {
@@ -257,6 +268,7 @@ export class Cache {
         this.lastLoadMissed = false;
         this.counters.joined++;
         flight.joiners++;
+        if (this.events.listening.joined) this.events.emit('joined', { key: joinKey(namespace, id) });
         return this.immutability === 'none' ? flight.promise : flight.promise.then(() => this.reveal(flight.shared));
       }
     }
@@ -299,9 +311,10 @@ export class Cache {
     const [namespace, id] = splitKey(key);
     this.flights.supersede(namespace, id);
     const flight = new Flight(++this.seq);
-    const shared = this.storeResult(flight, namespace, id, policy, value, args);
+    this.storeResult(flight, namespace, id, policy, value, args);
     if (flight.write !== undefined) await flight.write;
-    return this.reveal(shared);
+    // The method's own result, untouched: what the cache keeps is a protected copy.
+    return value;
   }
 
   /**
@@ -331,14 +344,14 @@ export class Cache {
     // A decoded value read for one caller is its own; callers joined on the read share it, so
     // then it is protected like a loaded one. (No one can join after endFlight.)
     if (!this.store.sharesReferences && flight.joiners === 0) return entry.value;
-    flight.shared = this.store.sharesReferences ? entry.value : this.protect(entry.value);
+    flight.shared = this.store.sharesReferences ? entry.value : this.protectOwned(entry.value);
     return this.reveal(flight.shared);
   }
 
   /**
-   * A miss: run the loader, store its result. Settles with the initiating caller's view, while
-   * `flight.shared` keeps the form every caller shares (frozen, or a copy-on-read box), from
-   * which each joined caller gets its own view. Promise reactions rather than an async function:
+   * A miss: run the loader, store its result. Settles with the method's own result for the
+   * initiating caller, while `flight.shared` keeps the protected form (a frozen copy, or a
+   * copy-on-read box) from which each joined caller gets its own view. Promise reactions rather than an async function:
    * this is the miss path, and a suspended async function costs more to keep and resume.
    */
   private loadAndStore(
@@ -368,7 +381,10 @@ export class Cache {
     );
   }
 
-  /** The loader of `flight` answered `value`: store it, and answer the initiating caller's view. */
+  /**
+   * The loader of `flight` answered `value`: store it, and answer `value` itself to the initiating
+   * caller (it may be the application's own state: the cache keeps a protected copy instead).
+   */
   private loaded(flight: Flight, namespace: string, id: string, policy: LoadPolicy, args: readonly unknown[], value: unknown, started: number): unknown {
     if (started !== 0) this.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
     let shared: unknown;
@@ -382,14 +398,14 @@ export class Cache {
     const write = flight.write;
     if (write === undefined) {
       this.endFlight(namespace, id, flight);
-      return this.reveal(shared);
+      return value;
     }
     if (this.required) {
       // Required stores surface write errors, so the caller waits for the write.
       return write.then(
         () => {
           this.endFlight(namespace, id, flight);
-          return this.reveal(shared);
+          return value;
         },
         (error: unknown) => {
           this.endFlight(namespace, id, flight);
@@ -400,7 +416,7 @@ export class Cache {
     // The caller gets its value now; the flight stays joinable until the write lands, so that
     // callers arriving meanwhile do not read a key that is not written yet and load again.
     void write.then(() => this.endFlight(namespace, id, flight));
-    return this.reveal(shared);
+    return value;
   }
 
   /** The loader of `flight` failed: report it, end the flight; answers the error to pass on. */
@@ -413,8 +429,11 @@ export class Cache {
   /** A load without the cache (after `close()`): counted and reported like any load. */
   private async runLoader(namespace: string, id: string, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
     this.counters.loads++;
+    const started = this.events.listening.load ? performance.now() : 0;
     try {
-      return await fn.apply(thisArg, args);
+      const value: unknown = await fn.apply(thisArg, args);
+      if (started !== 0) this.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
+      return value;
     } catch (error) {
       this.loadFailed(namespace, id, error);
       throw error;

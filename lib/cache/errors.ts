@@ -2,6 +2,7 @@
  * Every error cacheflight throws is a {@link CacheflightError} with a stable `code`, so callers
  * can branch on `err.code` instead of parsing messages.
  */
+import { brandPrototype, ERROR_BRAND, hasBrand } from './brands.js';
 
 /** The stable codes of every error cacheflight throws. */
 export type CacheflightErrorCode =
@@ -18,8 +19,18 @@ export type CacheflightErrorCode =
   | 'E_DECODE'
   | 'E_MISSING_DEPENDENCY';
 
-/** Base class of every error cacheflight throws. */
+/**
+ * Base class of every error cacheflight throws. `instanceof` also recognises the errors of the
+ * package's other build (ESM or CommonJS, when an application loads both): by their brand for
+ * `CacheflightError`, and by their `code` for each subclass.
+ */
 export class CacheflightError extends Error {
+  static {
+    brandPrototype(this.prototype, ERROR_BRAND);
+    // Defined rather than declared: TypeScript keeps narrowing `instanceof` as it always does.
+    Object.defineProperty(this, Symbol.hasInstance, { value: isInstance });
+  }
+
   /** Stable machine-readable code; never changes between releases. */
   readonly code: CacheflightErrorCode;
 
@@ -142,4 +153,31 @@ export class MissingDependencyError extends CacheflightError {
   constructor(message: string) {
     super('E_MISSING_DEPENDENCY', message);
   }
+}
+
+/** The code of each class above: what an error of the other build must carry to be an instance. */
+const CODE_OF: ReadonlyMap<Function, CacheflightErrorCode> = new Map<Function, CacheflightErrorCode>([
+  [InvalidOptionError, 'E_INVALID_OPTION'],
+  [InvalidTtlError, 'E_INVALID_TTL'],
+  [CacheKeyError, 'E_CACHE_KEY'],
+  [NamespaceConflictError, 'E_NAMESPACE_CONFLICT'],
+  [DecoratorTargetError, 'E_DECORATOR_TARGET'],
+  [NoCacheRegisteredError, 'E_NO_CACHE_REGISTERED'],
+  [UnknownMethodError, 'E_UNKNOWN_METHOD'],
+  [CacheClosedError, 'E_CACHE_CLOSED'],
+  [BackendError, 'E_BACKEND'],
+  [TimeoutError, 'E_TIMEOUT'],
+  [DecodeError, 'E_DECODE'],
+  [MissingDependencyError, 'E_MISSING_DEPENDENCY'],
+]);
+
+const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
+
+/** `Symbol.hasInstance` of every cacheflight error class (`this`: the class right of `instanceof`). */
+function isInstance(this: Function, value: unknown): boolean {
+  if (ordinaryInstanceOf.call(this, value)) return true;
+  if (!hasBrand(value, ERROR_BRAND)) return false;
+  if (this === CacheflightError) return true;
+  const code = CODE_OF.get(this);
+  return code !== undefined && (value as CacheflightError).code === code;
 }

@@ -17,6 +17,11 @@ export interface CacheEventMap {
   hit: { readonly key: string };
   /** A read found nothing; a load follows (for `getOrSet` and decorated methods). */
   miss: { readonly key: string };
+  /**
+   * A call joined a load (or store read) of the same key already in flight instead of reading
+   * or loading itself; it gets that load's value or rejection. Counted by `stats().joined`.
+   */
+  joined: { readonly key: string };
   /** A loader (the decorated method) resolved. */
   load: { readonly key: string; readonly durationMs: number };
   /** A loader rejected; nothing was stored and every joined caller got the rejection. */
@@ -52,6 +57,7 @@ export class CacheEvents {
   readonly listening: { [E in CacheEventName]: boolean } = {
     hit: false,
     miss: false,
+    joined: false,
     load: false,
     'load-error': false,
     'backend-error': false,

@@ -1,4 +1,5 @@
-import { Cache } from './cache.js';
+import { CACHE_BRAND, hasBrand } from './brands.js';
+import type { Cache } from './cache.js';
 import { InvalidOptionError, NoCacheRegisteredError } from './errors.js';
 
 /**
@@ -22,7 +23,8 @@ const registry: Registry = (holder[REGISTRY_KEY] ??= { default: undefined, named
  * @returns the cache, for chaining
  */
 export function registerCache(cache: Cache, name?: string): Cache {
-  if (!(cache instanceof Cache)) throw new InvalidOptionError('registerCache needs a Cache made by createCache(...).');
+  // A brand rather than instanceof: a Cache of the package's other build (ESM / CommonJS) is welcome too.
+  if (!hasBrand(cache, CACHE_BRAND)) throw new InvalidOptionError('registerCache needs a Cache made by createCache(...).');
   if (name === undefined) registry.default = cache;
   else if (typeof name === 'string' && name.length > 0) registry.named.set(name, cache);
   else throw new InvalidOptionError('registerCache name must be a non-empty string, or omitted for the default cache.');

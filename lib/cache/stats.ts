@@ -1,4 +1,8 @@
-/** Counters of one cache since it was created. */
+/**
+ * Counters of one cache since it was created. They agree with the events: `hits`, `misses` and
+ * `joined` count the `hit`, `miss` and `joined` events, `loads` the `load` plus `load-error`
+ * events, `loadErrors` the `load-error` events, `decodeErrors` the `decode-error` events.
+ */
 export interface CacheStats {
   /** Reads that found a live entry. */
   readonly hits: number;
@@ -8,7 +12,7 @@ export interface CacheStats {
   readonly loads: number;
   /** Loader runs that rejected. */
   readonly loadErrors: number;
-  /** Calls that joined a load already in flight for the same key instead of running their own. */
+  /** Calls that joined a load (or store read) already in flight for the same key instead of running their own. */
   readonly joined: number;
   /** Store operations that failed or timed out. */
   readonly backendErrors: number;

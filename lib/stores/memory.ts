@@ -11,6 +11,7 @@
  * writes read a clock cached for about a millisecond (see `memory/clock.ts`), so TTLs are
  * honoured to about a millisecond.
  */
+import { brandPrototype, MEMORY_STORE_BRAND } from '../cache/brands.js';
 import { CacheClosedError, InvalidTtlError } from '../cache/errors.js';
 import { type MemoryStoreOptions, resolveMemoryStoreOptions } from './memory/options.js';
 import { coarseNow } from './memory/clock.js';
@@ -44,6 +45,11 @@ export interface MemoryStoreStats {
 
 /** The in-process {@link Store}. Create it with {@link memoryStore}. */
 export class MemoryStore implements Store {
+  static {
+    // Recognised by tieredStore across the package's ESM and CommonJS builds (see brands.ts).
+    brandPrototype(this.prototype, MEMORY_STORE_BRAND);
+  }
+
   /** Name for logs and health output. */
   readonly name: string;
   /** Always `true`: `get` returns the very object given to `set`. */

@@ -112,7 +112,10 @@ export interface Store {
 
 /** How the owning Cache shares values (see {@link Store.bindValues}). */
 export interface ValueSharing {
-  /** The form to keep in an in-process tier and hand to `get`'s callers, from a plain value. */
+  /**
+   * The form to keep in an in-process tier and hand to `get`'s callers, from a value no one else
+   * holds (one just decoded from a shared tier): it may be frozen in place.
+   */
   protect(value: unknown): unknown;
   /** The plain value to serialize, from the form `set` was given. */
   plain(stored: unknown): unknown;

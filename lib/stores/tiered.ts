@@ -10,8 +10,9 @@
  *
  * An L1 hit answers synchronously, with no promise and no Redis command: as fast as the memory
  * store. An L1 miss reads L2 (batched with the other reads of the tick by the Redis store); an L2
- * hit is protected once (the owning Cache's immutability: frozen, or a copy-on-read box) and
- * promoted into L1 with its remaining TTL (the same `expiresAt`) and its tags, capped by `l1Ttl`.
+ * hit is protected once (the owning Cache's immutability: frozen in place, since no one else holds
+ * the decoded value, or a copy-on-read box) and promoted into L1 with its remaining TTL (the same
+ * `expiresAt`) and its tags, capped by `l1Ttl`.
  *
  * ## Coherence: the invalidation bus
  *

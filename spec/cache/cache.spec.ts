@@ -126,6 +126,34 @@ describe('Cache', () => {
       expect(seen).to.deep.equal(['miss', 'load', 'hit', 'miss', 'load-error']);
     });
 
+    it('emits a joined event for every call that joins a load in flight, so event counts equal stats()', async () => {
+      const counted: Record<string, number> = {};
+      const joinedKeys: string[] = [];
+      for (const event of ['hit', 'miss', 'joined', 'load', 'load-error'] as const) {
+        cache.on(event, () => (counted[event] = (counted[event] ?? 0) + 1));
+      }
+      cache.on('joined', ({ key }) => joinedKeys.push(key));
+      const gate = deferred<number>();
+      const failing = deferred<number>();
+      const cold = [cache.getOrSet('ns:a', () => gate.promise), cache.getOrSet('ns:a', () => gate.promise), cache.getOrSet('ns:a', () => gate.promise)];
+      const broken = [cache.getOrSet('ns:b', () => failing.promise), cache.getOrSet('ns:b', () => failing.promise)];
+      gate.resolve(1);
+      failing.reject(new Error('boom'));
+      await Promise.all(cold);
+      await Promise.allSettled(broken);
+      await cache.getOrSet('ns:a', async () => 2); // hit
+      await cache.get('ns:a'); // hit
+      await cache.getMany(['ns:a', 'ns:none']); // hit, miss
+      await cache.getOrSet('ns:c', async () => 3); // miss
+      const stats = cache.stats();
+      expect(stats).to.include({ hits: 3, misses: 4, joined: 3, loads: 3, loadErrors: 1 });
+      expect(counted).to.deep.equal({ hit: stats.hits, miss: stats.misses, joined: stats.joined, load: stats.loads - stats.loadErrors, 'load-error': stats.loadErrors });
+      expect(joinedKeys).to.deep.equal(['ns:a', 'ns:a', 'ns:b']);
+      await cache.close();
+      await cache.getOrSet('ns:d', async () => 4); // closed: the loader runs uncached, still counted and reported
+      expect(counted['load']).to.equal(cache.stats().loads - cache.stats().loadErrors);
+    });
+
     it('unsubscribes listeners, and survives a listener that throws', async () => {
       const listener = sinon.spy();
       const off = cache.on('miss', listener);
@@ -155,12 +183,47 @@ describe('Cache', () => {
   });
 
   describe('immutability of values kept in memory', () => {
-    it("'freeze' freezes stored values, including the loader's own result", async () => {
+    it("'freeze' (default) hands the loader's caller its own object, unfrozen, and later callers a frozen copy", async () => {
       const cache = createCache();
-      const value = await cache.getOrSet('k', async () => ({ list: [1, 2] }));
-      expect(Object.isFrozen(value)).to.equal(true);
-      expect(Object.isFrozen(value.list)).to.equal(true);
-      expect(await cache.get('k')).to.equal(value);
+      const state = { list: [1, 2], nested: { n: 1 } };
+      const value = await cache.getOrSet('k', async () => state);
+      expect(value).to.equal(state);
+      expect(Object.isFrozen(state)).to.equal(false);
+      expect(Object.isFrozen(state.list)).to.equal(false);
+      state.list.push(3); // the owner goes on changing its own object
+      state.nested.n = 2;
+      const hit = await cache.getOrSet('k', async () => ({ list: [], nested: { n: 0 } }));
+      expect(hit).to.deep.equal({ list: [1, 2], nested: { n: 1 } });
+      expect(Object.isFrozen(hit)).to.equal(true);
+      expect(Object.isFrozen(hit.list)).to.equal(true);
+      expect(Object.isFrozen(hit.nested)).to.equal(true);
+      expect(await cache.get('k'), 'every hit shares the one frozen copy').to.equal(hit);
+      await cache.close();
+    });
+
+    it("'freeze' gives callers joined on a load the frozen copy, never the loader's caller's object", async () => {
+      const cache = createCache();
+      const gate = deferred<{ roles: string[] }>();
+      const state = { roles: ['admin'] };
+      const calls = [cache.getOrSet('k', () => gate.promise), cache.getOrSet('k', () => gate.promise), cache.getOrSet('k', () => gate.promise)];
+      gate.resolve(state);
+      const [first, second, third] = await Promise.all(calls);
+      expect(first).to.equal(state);
+      first!.roles.push('root');
+      expect(second).to.deep.equal({ roles: ['admin'] });
+      expect(Object.isFrozen(second)).to.equal(true);
+      expect(third).to.equal(second);
+      expect(cache.stats()).to.include({ misses: 1, joined: 2 });
+      await cache.close();
+    });
+
+    it("'freeze' never freezes a value given to set", async () => {
+      const cache = createCache();
+      const config = { flags: { beta: false } };
+      await cache.set('config:1', config);
+      config.flags.beta = true;
+      expect(Object.isFrozen(config.flags)).to.equal(false);
+      expect(await cache.get('config:1')).to.deep.equal({ flags: { beta: false } });
       await cache.close();
     });
 
@@ -177,7 +240,9 @@ describe('Cache', () => {
 
     it("'clone' gives every caller its own copy", async () => {
       const cache = createCache({ immutability: 'clone' });
-      const loaded = await cache.getOrSet('k', async () => ({ n: 1 }));
+      const state = { n: 1 };
+      const loaded = await cache.getOrSet('k', async () => state);
+      expect(loaded, "the loader's caller gets the loader's object").to.equal(state);
       loaded.n = 2;
       const a = await cache.get<{ n: number }>('k');
       const b = await cache.get<{ n: number }>('k');

@@ -572,6 +572,90 @@ export function describeDecoratorSemantics(label: string, makeCache: () => Promi
       });
     });
 
+    describe('values the application still holds', () => {
+      class Entity {
+        constructor(
+          public id: number,
+          public name: string,
+          public tags: string[],
+        ) {}
+      }
+      class Service {
+        /** The service's own state, handed out by its methods. */
+        readonly config = { region: 'eu', limits: { rps: 10 } };
+        readonly entities = new Map<number, Entity>();
+        @Cacheable({ namespace: uniqueNamespace() })
+        async settings(): Promise<{ region: string; limits: { rps: number } }> {
+          return this.config;
+        }
+        @Cacheable({ namespace: uniqueNamespace() })
+        async entity(id: number): Promise<Entity> {
+          let entity = this.entities.get(id);
+          if (entity === undefined) this.entities.set(id, (entity = new Entity(id, 'ada', ['a'])));
+          return entity;
+        }
+        @CachePut({ method: 'entity', args: (entity: Entity) => [entity.id] })
+        async save(entity: Entity): Promise<Entity> {
+          this.entities.set(entity.id, entity);
+          return entity;
+        }
+      }
+
+      it('hands the caller the object the method returned, unfrozen, and keeps a protected copy for later callers', async () => {
+        const svc = new Service();
+        expect(await svc.settings()).to.equal(svc.config);
+        // The service goes on writing its own state (this module is strict: a frozen object would throw).
+        svc.config.limits.rps = 20;
+        svc.config.region = 'us';
+        const entity = await svc.entity(1);
+        expect(entity).to.equal(svc.entities.get(1));
+        entity.name = 'eve';
+        entity.tags.push('b');
+        const saved = new Entity(2, 'bob', ['x']);
+        expect(await svc.save(saved)).to.equal(saved);
+        saved.tags.push('y');
+
+        const settings = await svc.settings();
+        expect(settings).to.deep.equal({ region: 'eu', limits: { rps: 10 } });
+        const hit = await svc.entity(1);
+        expect({ ...hit }).to.deep.equal({ id: 1, name: 'ada', tags: ['a'] });
+        expect({ ...(await svc.entity(2)) }).to.deep.equal({ id: 2, name: 'bob', tags: ['x'] });
+        if (cache.store.sharesReferences) {
+          // In-process stores hand every later caller the one frozen copy.
+          expect(Object.isFrozen(settings) && Object.isFrozen(settings.limits)).to.equal(true);
+          expect(hit).to.be.instanceOf(Entity);
+          expect(Object.isFrozen(hit) && Object.isFrozen(hit.tags)).to.equal(true);
+          expect(await svc.settings()).to.equal(settings);
+        }
+        expect(Object.isFrozen(svc.config) || Object.isFrozen(svc.config.limits) || Object.isFrozen(entity) || Object.isFrozen(saved)).to.equal(false);
+      });
+
+      it("gives callers joined on one load a protected copy, which the first caller's writes never reach", async () => {
+        const gate = deferred<void>();
+        class Slow {
+          readonly state = { roles: ['admin'] };
+          @Cacheable({ namespace: uniqueNamespace() })
+          async roles(): Promise<{ roles: string[] }> {
+            await gate.promise;
+            return this.state;
+          }
+        }
+        const svc = new Slow();
+        const joined: string[] = [];
+        const off = cache.on('joined', ({ key }) => joined.push(key));
+        const calls = [svc.roles(), svc.roles(), svc.roles()];
+        gate.resolve();
+        const [first, second, third] = await Promise.all(calls);
+        off();
+        expect(first).to.equal(svc.state);
+        first!.roles.push('root');
+        expect(second).to.deep.equal({ roles: ['admin'] });
+        expect(third).to.deep.equal({ roles: ['admin'] });
+        expect(() => second!.roles.push('root')).to.throw(TypeError);
+        expect(joined).to.have.length(2);
+      });
+    });
+
     describe('instances', () => {
       it('shares entries between instances by default', async () => {
         let loads = 0;

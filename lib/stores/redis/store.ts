@@ -5,6 +5,7 @@
  * hit is one plain round trip and namespace/tag/prefix invalidation is one `DEL` per shard (see
  * `../redis.ts`).
  */
+import { brandPrototype, REDIS_STORE_BRAND } from '../../cache/brands.js';
 import { InvalidTtlError, BackendError } from '../../cache/errors.js';
 import { joinKey, type EntryKey, type Store, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
 import type { Redis } from 'ioredis';
@@ -62,6 +63,11 @@ export function pxOf(ttlMs: number): number | undefined {
 
 /** The Redis-backed {@link Store}. Create it with `redisStore`. */
 export class RedisStore implements Store {
+  static {
+    // Recognised by tieredStore across the package's ESM and CommonJS builds (see brands.ts).
+    brandPrototype(this.prototype, REDIS_STORE_BRAND);
+  }
+
   /** Name for logs and health output (never contains a password). */
   readonly name: string;
   /** Always `false`: values are copied through the serializer. */

@@ -5,8 +5,9 @@
 import { InvalidOptionError } from '../../cache/errors.js';
 import { describeValue, rejectUnknownOptions } from '../../cache/option-checks.js';
 import { parseDuration, type Duration } from '../../cache/ttl.js';
-import { MemoryStore } from '../memory.js';
-import { RedisStore } from '../redis/store.js';
+import { hasBrand, MEMORY_STORE_BRAND, REDIS_STORE_BRAND } from '../../cache/brands.js';
+import type { MemoryStore } from '../memory.js';
+import type { RedisStore } from '../redis/store.js';
 
 /** Options of {@link tieredStore}. `l1` and `l2` are required; unknown names are rejected. */
 export interface TieredStoreOptions {
@@ -57,9 +58,12 @@ const EXAMPLE = `tieredStore({ l1: memoryStore({ maxEntries: 10_000 }), l2: redi
 
 /**
  * Stores already used as a tier. A tier shared by two tiered stores would be cleared, closed and
- * invalidated by both, behind the other's back.
+ * invalidated by both, behind the other's back. On `globalThis` under a registered symbol, so that
+ * the package's ESM and CommonJS builds see the same claims.
  */
-const claimed = new WeakSet<object>();
+const CLAIMED_KEY = Symbol.for('cacheflight.tiers');
+const claimHolder = globalThis as typeof globalThis & { [CLAIMED_KEY]?: WeakSet<object> };
+const claimed: WeakSet<object> = (claimHolder[CLAIMED_KEY] ??= new WeakSet<object>());
 
 /**
  * Validate `tieredStore` options and apply defaults. On success, `l1` and `l2` are claimed: a
@@ -75,14 +79,15 @@ export function resolveTieredStoreOptions(options: unknown): ResolvedTieredStore
   const given = options as Record<string, unknown>;
   rejectUnknownOptions('tieredStore', given, KNOWN_OPTIONS);
   const { l1, l2 } = given;
-  if (!(l1 instanceof MemoryStore)) {
+  // Brands rather than instanceof: stores of the package's other build (ESM / CommonJS) are welcome too.
+  if (!hasBrand<MemoryStore>(l1, MEMORY_STORE_BRAND)) {
     throw new InvalidOptionError(
       `tieredStore option "l1" is ${describeValue(l1)}; give a memory store (the in-process tier), e.g. ${EXAMPLE}.`,
     );
   }
-  if (!(l2 instanceof RedisStore)) {
+  if (!hasBrand<RedisStore>(l2, REDIS_STORE_BRAND)) {
     throw new InvalidOptionError(
-      `tieredStore option "l2" is ${l2 instanceof MemoryStore ? 'a memory store' : describeValue(l2)}; give a Redis store (the shared tier, ` +
+      `tieredStore option "l2" is ${hasBrand(l2, MEMORY_STORE_BRAND) ? 'a memory store' : describeValue(l2)}; give a Redis store (the shared tier, ` +
         `whose pub/sub carries the invalidations), e.g. ${EXAMPLE}.`,
     );
   }
