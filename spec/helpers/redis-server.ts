@@ -35,6 +35,14 @@ export interface RedisServerHandle {
   kill(): Promise<void>;
   /** Start again on the same port and dir (after kill/stop-less crash); waits for PING. */
   restart(): Promise<void>;
+  /**
+   * SIGSTOP: the server keeps its connections but answers nothing (a hung server) until
+   * {@link resume}, for as long as the test needs (`CLIENT PAUSE` ends after a fixed time, and
+   * its `CLIENT UNPAUSE` waits for that time too).
+   */
+  pause(): void;
+  /** SIGCONT after {@link pause}. */
+  resume(): void;
 }
 
 /** A 3-master (by default) Cluster started by {@link startRedisCluster}. */
@@ -296,6 +304,7 @@ async function startOn(port: number, options: RedisServerOptions): Promise<Redis
     current = undefined;
     if (!entry) return;
     if (entry.child.exitCode === null && entry.child.signalCode === null) {
+      if (signal !== 'SIGKILL') entry.child.kill('SIGCONT'); // a paused server must run to exit
       entry.child.kill(signal);
       if (!(await waitForExit(entry.child, 3000))) {
         entry.child.kill('SIGKILL');
@@ -328,6 +337,13 @@ async function startOn(port: number, options: RedisServerOptions): Promise<Redis
     },
     async kill() {
       await terminate('SIGKILL');
+    },
+    pause() {
+      if (!current) throw new Error(`redis-server on port ${port} is not running`);
+      current.child.kill('SIGSTOP');
+    },
+    resume() {
+      current?.child.kill('SIGCONT');
     },
     async restart() {
       if (stopped) throw new Error(`redis-server on port ${port} was stopped; start a new one`);
