@@ -19,6 +19,13 @@ import { join } from 'node:path';
 /** Loopback address every helper server binds to. */
 export const REDIS_HOST = '127.0.0.1';
 
+/**
+ * `commandTimeoutMs` for stores in tests that are not about timeouts. The default (200 ms)
+ * bounds connecting too, and a fresh connection's first command on a loaded machine can take
+ * longer than that; a test of something else must not fail with a TimeoutError then.
+ */
+export const UNHURRIED_MS = 5_000;
+
 /** A running (or stopped) `redis-server` process started by {@link startRedisServer}. */
 export interface RedisServerHandle {
   readonly host: string;

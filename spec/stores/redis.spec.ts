@@ -19,7 +19,7 @@ import { loadIoredis } from '../../lib/stores/redis/connection.js';
 import { type Envelope, parseEnvelope } from '../../lib/stores/redis/envelope.js';
 import { DROP_STALE, runScript } from '../../lib/stores/redis/scripts.js';
 import type { StoreNotice } from '../../lib/stores/store.js';
-import { randomPrefix, redisSuite } from '../helpers/redis-server.js';
+import { randomPrefix, redisSuite, UNHURRIED_MS } from '../helpers/redis-server.js';
 import { commandStats, deletePrefix, rawRedis, sleep } from '../helpers/redis-tools.js';
 import { describeStoreConformance } from './conformance.js';
 
@@ -33,7 +33,7 @@ describe('redisStore on a single server', function () {
     after(async () => {
       if (!redis.server && redis.url) await deletePrefix(redis.url, redis.prefix);
     });
-    describeStoreConformance('redisStore({ url })', () => redisStore({ url: redis.url, prefix: redis.prefix }));
+    describeStoreConformance('redisStore({ url })', () => redisStore({ url: redis.url, prefix: redis.prefix, commandTimeoutMs: UNHURRIED_MS }));
 
     describe('with an application-made client', () => {
       let client: Redis | undefined;
@@ -42,7 +42,7 @@ describe('redisStore on a single server', function () {
       });
       after(() => client?.disconnect());
       describeStoreConformance('redisStore({ client })', () =>
-        redisStore({ client: client as Redis, prefix: `${redis.prefix}-client` }),
+        redisStore({ client: client as Redis, prefix: `${redis.prefix}-client`, commandTimeoutMs: UNHURRIED_MS }),
       );
     });
   });

@@ -27,7 +27,7 @@ import {
 import { PromotionGuard } from '../../lib/stores/tiered/promotion-guard.js';
 import { decodeMessage, MAX_KEYS_PER_MESSAGE, PendingInvalidation } from '../../lib/stores/tiered/message.js';
 import { until } from '../helpers/deferred.js';
-import { randomPrefix, rawCommand, redisClusterSuite, redisSuite, type SingleRedis } from '../helpers/redis-server.js';
+import { randomPrefix, rawCommand, redisClusterSuite, redisSuite, type SingleRedis, UNHURRIED_MS } from '../helpers/redis-server.js';
 import { commandStats, deletePrefix, type ProcessTrouble, rawRedis, sleep, watchProcessTrouble } from '../helpers/redis-tools.js';
 import { rejection, thrown } from '../helpers/thrown.js';
 import { uniqueNamespace } from '../helpers/unique.js';
@@ -108,7 +108,7 @@ describe('tieredStore', function () {
       if (!redis.server && redis.url) await deletePrefix(redis.url, redis.prefix);
     });
     const make = (options: Partial<TieredStoreOptions> = {}): TieredStore =>
-      tieredStore({ l1: memoryStore(), l2: redisStore({ url: redis.url, prefix: redis.prefix }), ...options });
+      tieredStore({ l1: memoryStore(), l2: redisStore({ url: redis.url, prefix: redis.prefix, commandTimeoutMs: UNHURRIED_MS }), ...options });
 
     // Before the bus is subscribed every read goes to L2; once it is, L1 answers.
     describeStoreConformance('tieredStore (bus not subscribed yet)', () => make());
@@ -131,7 +131,7 @@ describe('tieredStore', function () {
     const stores: TieredStore[] = [];
     const make = (options: Partial<TieredStoreOptions> & { prefix?: string } = {}): TieredStore => {
       const { prefix: own = prefix, ...rest } = options;
-      const store = tieredStore({ l1: memoryStore(), l2: redisStore({ url: redis.url, prefix: own }), ...rest });
+      const store = tieredStore({ l1: memoryStore(), l2: redisStore({ url: redis.url, prefix: own, commandTimeoutMs: UNHURRIED_MS }), ...rest });
       stores.push(store);
       return store;
     };
@@ -538,7 +538,7 @@ describe('tieredStore', function () {
   describe('on a Redis Cluster', () => {
     const env = redisClusterSuite('tieredStore on a Redis Cluster');
     const make = (prefix: string): TieredStore =>
-      tieredStore({ l1: memoryStore(), l2: redisStore({ nodes: [...(env.cluster?.urls ?? [])], prefix }) });
+      tieredStore({ l1: memoryStore(), l2: redisStore({ nodes: [...(env.cluster?.urls ?? [])], prefix, commandTimeoutMs: UNHURRIED_MS }) });
 
     describeStoreConformance('tieredStore with a Cluster L2 (bus up)', async () => {
       const store = make(env.prefix);
