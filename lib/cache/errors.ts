@@ -147,11 +147,14 @@ export class DecodeError extends CacheflightError {
   }
 }
 
-/** An optional peer dependency (such as `ioredis`) is needed but not installed. */
+/** An optional peer dependency (such as `ioredis`) is needed but not installed, or cannot be loaded. */
 export class MissingDependencyError extends CacheflightError {
-  /** @param message - the package and the command that installs it */
-  constructor(message: string) {
-    super('E_MISSING_DEPENDENCY', message);
+  /**
+   * @param message - the package, what went wrong and the command that fixes it
+   * @param cause - what loading it threw
+   */
+  constructor(message: string, cause?: unknown) {
+    super('E_MISSING_DEPENDENCY', message, cause === undefined ? undefined : { cause });
   }
 }
 

@@ -408,17 +408,19 @@ export function describeDecoratorSemantics(label: string, makeCache: () => Promi
       it('expires entries after their TTL', async () => {
         class Svc {
           loads = 0;
-          @Cacheable({ namespace: uniqueNamespace(), ttl: 60 })
+          // Long enough that the second call lands within it on a loaded machine (60 ms did not always).
+          @Cacheable({ namespace: uniqueNamespace(), ttl: 500 })
           async read(): Promise<number> {
             return ++this.loads;
           }
         }
         const svc = new Svc();
+        const started = Date.now();
         await svc.read();
         await svc.read();
-        expect(svc.loads).to.equal(1);
-        await sleep(150);
-        await svc.read();
+        expect(svc.loads, 'a hit within the TTL').to.equal(1);
+        await until(async () => (await svc.read()) === 2, { what: 'a call to load again once the TTL passed' });
+        expect(Date.now() - started, 'not before the TTL').to.be.at.least(495);
         expect(svc.loads).to.equal(2);
       });
 

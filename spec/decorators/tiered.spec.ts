@@ -5,7 +5,7 @@
  */
 import { createCache, memoryStore, redisStore, tieredStore } from '../../lib/index.js';
 import { until } from '../helpers/deferred.js';
-import { redisSuite } from '../helpers/redis-server.js';
+import { redisSuite, UNHURRIED_MS } from '../helpers/redis-server.js';
 import { deletePrefix } from '../helpers/redis-tools.js';
 import { uniqueNamespace } from '../helpers/unique.js';
 import { describeDecoratorSemantics } from './semantics.js';
@@ -18,7 +18,7 @@ describe('decorators on the tiered store', function () {
   });
   // A prefix per test: entries of one test never leak into the next.
   describeDecoratorSemantics('a tiered store (memory L1 + Redis L2)', async () => {
-    const store = tieredStore({ l1: memoryStore(), l2: redisStore({ url: redis.url, prefix: `${redis.prefix}-${uniqueNamespace('t')}` }) });
+    const store = tieredStore({ l1: memoryStore(), l2: redisStore({ url: redis.url, prefix: `${redis.prefix}-${uniqueNamespace('t')}`, commandTimeoutMs: UNHURRIED_MS }) });
     void store.health(); // starts the bus
     await until(() => store.stats.bus === 'up');
     return createCache({ store });

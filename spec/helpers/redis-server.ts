@@ -19,6 +19,13 @@ import { join } from 'node:path';
 /** Loopback address every helper server binds to. */
 export const REDIS_HOST = '127.0.0.1';
 
+/**
+ * `commandTimeoutMs` for stores in tests that are not about timeouts. The default (200 ms)
+ * bounds connecting too, and a fresh connection's first command on a loaded machine can take
+ * longer than that; a test of something else must not fail with a TimeoutError then.
+ */
+export const UNHURRIED_MS = 5_000;
+
 /** A running (or stopped) `redis-server` process started by {@link startRedisServer}. */
 export interface RedisServerHandle {
   readonly host: string;
@@ -35,6 +42,14 @@ export interface RedisServerHandle {
   kill(): Promise<void>;
   /** Start again on the same port and dir (after kill/stop-less crash); waits for PING. */
   restart(): Promise<void>;
+  /**
+   * SIGSTOP: the server keeps its connections but answers nothing (a hung server) until
+   * {@link resume}, for as long as the test needs (`CLIENT PAUSE` ends after a fixed time, and
+   * its `CLIENT UNPAUSE` waits for that time too).
+   */
+  pause(): void;
+  /** SIGCONT after {@link pause}. */
+  resume(): void;
 }
 
 /** A 3-master (by default) Cluster started by {@link startRedisCluster}. */
@@ -296,6 +311,7 @@ async function startOn(port: number, options: RedisServerOptions): Promise<Redis
     current = undefined;
     if (!entry) return;
     if (entry.child.exitCode === null && entry.child.signalCode === null) {
+      if (signal !== 'SIGKILL') entry.child.kill('SIGCONT'); // a paused server must run to exit
       entry.child.kill(signal);
       if (!(await waitForExit(entry.child, 3000))) {
         entry.child.kill('SIGKILL');
@@ -328,6 +344,13 @@ async function startOn(port: number, options: RedisServerOptions): Promise<Redis
     },
     async kill() {
       await terminate('SIGKILL');
+    },
+    pause() {
+      if (!current) throw new Error(`redis-server on port ${port} is not running`);
+      current.child.kill('SIGSTOP');
+    },
+    resume() {
+      current?.child.kill('SIGCONT');
     },
     async restart() {
       if (stopped) throw new Error(`redis-server on port ${port} was stopped; start a new one`);

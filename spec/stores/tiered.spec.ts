@@ -27,7 +27,7 @@ import {
 import { PromotionGuard } from '../../lib/stores/tiered/promotion-guard.js';
 import { decodeMessage, MAX_KEYS_PER_MESSAGE, PendingInvalidation } from '../../lib/stores/tiered/message.js';
 import { until } from '../helpers/deferred.js';
-import { randomPrefix, rawCommand, redisClusterSuite, redisSuite, type SingleRedis } from '../helpers/redis-server.js';
+import { randomPrefix, rawCommand, redisClusterSuite, redisSuite, type SingleRedis, UNHURRIED_MS } from '../helpers/redis-server.js';
 import { commandStats, deletePrefix, type ProcessTrouble, rawRedis, sleep, watchProcessTrouble } from '../helpers/redis-tools.js';
 import { rejection, thrown } from '../helpers/thrown.js';
 import { uniqueNamespace } from '../helpers/unique.js';
@@ -35,22 +35,56 @@ import { describeStoreConformance } from './conformance.js';
 
 const LONG = 60_000;
 
+/** What a failed wait prints: every store's counters and bus state. */
+const statsOf = (...stores: TieredStore[]) => (): unknown => stores.map((store) => store.stats);
+
 /** Start the bus of each store (health() does) and wait until every one is subscribed. */
 async function busUp(...stores: TieredStore[]): Promise<void> {
   for (const store of stores) void store.health();
-  await until(() => stores.every((store) => store.stats.bus === 'up'), 5_000);
+  await until(() => stores.every((store) => store.stats.bus === 'up'), { what: 'every bus subscribed', state: statsOf(...stores) });
+}
+
+const BARRIER_NS = 'barrier';
+let barriers = 0;
+
+/**
+ * Wait until `receiver` has heard every invalidation published on the channel before this call:
+ * a key put in `receiver`'s L1 is deleted through `sender`, and Redis delivers the messages of a
+ * subscription in the order they were published (one server), so once `receiver` dropped the
+ * key it has heard every earlier one. Counting messages would not do: one published earlier (an
+ * invalidation retried after an outage) may still be on its way and be counted for a later one.
+ */
+async function barrier(sender: TieredStore, receiver: TieredStore): Promise<void> {
+  const id = `b${++barriers}`;
+  await receiver.l1.set(BARRIER_NS, id, { value: id, expiresAt: Infinity, tags: [] }, { ttlMs: LONG });
+  await sender.delete(BARRIER_NS, id);
+  await until(() => receiver.l1.get(BARRIER_NS, id) === undefined, {
+    what: `the receiver to hear the barrier ${id} deleted through the sender (and so every message before it)`,
+    state: statsOf(sender, receiver),
+  });
 }
 
 /**
  * Run `op` on `sender`, then wait until `receiver` has heard every invalidation `sender`
- * published meanwhile (the bus is asynchronous: bounded polling, never a fixed sleep).
+ * published meanwhile (the bus is asynchronous: a wait for the condition, never a fixed sleep).
+ * `barrier: false` on a Cluster, where messages published through different nodes keep no order:
+ * then the receiver's count of messages is awaited.
  */
-async function heard(sender: TieredStore, receiver: TieredStore, op: () => Promise<unknown>, withinMs = 5_000): Promise<void> {
+async function heard(sender: TieredStore, receiver: TieredStore, op: () => Promise<unknown>, options: { barrier?: boolean } = {}): Promise<void> {
   const published = sender.stats.busPublished;
   const received = receiver.stats.busReceived;
   await op();
-  await until(() => sender.stats.busPublished > published, withinMs);
-  await until(() => receiver.stats.busReceived - received >= sender.stats.busPublished - published, withinMs);
+  // A PUBLISH that failed is retried with backoff (0.1 s, 0.4 s, 1.6 s, 6.4 s): the bound covers it.
+  await until(() => sender.stats.busPublished > published, { what: "the sender to publish the operation's invalidation", state: statsOf(sender, receiver) });
+  if (options.barrier === false) {
+    await until(() => receiver.stats.busReceived - received >= sender.stats.busPublished - published, {
+      what: 'the receiver to hear as many messages as the sender published',
+      state: statsOf(sender, receiver),
+    });
+  } else {
+    await until(() => !sender.stats.busRetrying, { what: "the sender's retried invalidations to go out", state: statsOf(sender, receiver) });
+    await barrier(sender, receiver);
+  }
 }
 
 /** The value L1 holds for an entry, without going to L2. */
@@ -74,7 +108,7 @@ describe('tieredStore', function () {
       if (!redis.server && redis.url) await deletePrefix(redis.url, redis.prefix);
     });
     const make = (options: Partial<TieredStoreOptions> = {}): TieredStore =>
-      tieredStore({ l1: memoryStore(), l2: redisStore({ url: redis.url, prefix: redis.prefix }), ...options });
+      tieredStore({ l1: memoryStore(), l2: redisStore({ url: redis.url, prefix: redis.prefix, commandTimeoutMs: UNHURRIED_MS }), ...options });
 
     // Before the bus is subscribed every read goes to L2; once it is, L1 answers.
     describeStoreConformance('tieredStore (bus not subscribed yet)', () => make());
@@ -97,7 +131,7 @@ describe('tieredStore', function () {
     const stores: TieredStore[] = [];
     const make = (options: Partial<TieredStoreOptions> & { prefix?: string } = {}): TieredStore => {
       const { prefix: own = prefix, ...rest } = options;
-      const store = tieredStore({ l1: memoryStore(), l2: redisStore({ url: redis.url, prefix: own }), ...rest });
+      const store = tieredStore({ l1: memoryStore(), l2: redisStore({ url: redis.url, prefix: own, commandTimeoutMs: UNHURRIED_MS }), ...rest });
       stores.push(store);
       return store;
     };
@@ -179,8 +213,9 @@ describe('tieredStore', function () {
 
       it('ignores its own messages: a process keeps what it just wrote in its L1', async () => {
         await heard(a, b, () => a.set(ns, 'k', 'mine', { ttlMs: LONG }));
-        await sleep(20);
-        expect(a.stats.busReceived).to.equal(0);
+        // Once a hears a later message of b's, its own earlier ones reached it too (one server, in order).
+        await barrier(b, a);
+        expect(a.stats.busReceived, 'only the barrier, from b').to.equal(b.stats.busPublished);
         expect(inL1(a, ns, 'k')).to.equal('mine');
         expect(b.stats.busReceived).to.be.greaterThan(0);
       });
@@ -250,7 +285,11 @@ describe('tieredStore', function () {
         expect(held?.expiresAt).to.be.within(written - 5, written);
         expect(b.get(ns, 'k')).to.equal(read);
         const cache = createCache({ store: b });
-        expect(await cache.ttl(`${ns}:k`)).to.be.within(4_700, 4_900);
+        const asked = Date.now();
+        const ttl = await cache.ttl(`${ns}:k`);
+        // the time left until the written expiry, however long this took on a loaded machine
+        expect(ttl).to.be.within(written - Date.now() - 1, written - asked + 1);
+        expect(ttl).to.be.below(5_000);
       });
 
       it('with l1Ttl, keeps an entry in L1 no longer than that, then reads L2 again (the real expiry still reported)', async () => {
@@ -362,8 +401,7 @@ describe('tieredStore', function () {
           const before = await subscribers();
           await b.close();
           await b.close();
-          for (let i = 0; i < 100 && (await subscribers()) !== before - 1; i++) await sleep(10);
-          expect(await subscribers()).to.equal(before - 1);
+          await until(async () => (await subscribers()) === before - 1, { what: "the server to drop the closed store's subscriber connection" });
           expect(b.stats.bus).to.equal('closed');
           for (const op of [() => b.get(ns, 'k'), () => b.set(ns, 'k', 1, { ttlMs: 1 }), () => b.clear(), () => b.l2.get(ns, 'k')]) {
             expect(await rejection(op)).to.be.instanceOf(CacheClosedError);
@@ -377,7 +415,9 @@ describe('tieredStore', function () {
     });
   });
 
-  describe('outages', () => {
+  describe('outages', function () {
+    // Each test waits for several reconnections, each bounded by WAIT_MS on a loaded machine.
+    this.timeout(120_000);
     const redis: SingleRedis = redisSuite('tieredStore outages', { ownServer: true });
     let trouble: ProcessTrouble;
     let raw: Redis;
@@ -416,7 +456,7 @@ describe('tieredStore', function () {
       expect(b.get(ns, 'k')).to.not.be.instanceOf(Promise);
 
       await server.kill();
-      await until(() => a.stats.bus === 'down' && b.stats.bus === 'down', 5_000);
+      await until(() => a.stats.bus === 'down' && b.stats.bus === 'down', { what: 'both buses down after the kill', state: statsOf(a, b) });
       const read = b.get(ns, 'k');
       expect(read, 'L1 is not served while the bus is down').to.be.instanceOf(Promise);
       const error = await rejection(() => read);
@@ -430,15 +470,18 @@ describe('tieredStore', function () {
       expect(cache.stats().backendErrors).to.be.greaterThan(0);
       expect((await b.health()).ok).to.equal(false);
       expect((await b.health()).details?.['bus']).to.equal('down');
-      await sleep(300); // publish retries and reconnects run meanwhile
+      // The invalidations of the failed operations wait for a retry across the restart.
+      expect(a.stats.busRetrying || a.stats.busPublishFailures > 0, JSON.stringify(a.stats)).to.equal(true);
 
       await server.restart();
-      await until(() => a.stats.bus === 'up' && b.stats.bus === 'up', 10_000);
+      await until(() => a.stats.bus === 'up' && b.stats.bus === 'up', { what: 'both buses subscribed again after the restart', state: statsOf(a, b) });
       expect(b.stats.busLosses).to.equal(1);
       expect(b.l1.size, 'L1 cleared on resubscribe').to.equal(0);
       expect((await b.health()).ok).to.equal(true);
 
-      await until(() => !a.stats.busRetrying, 10_000); // invalidations that failed during the outage went out
+      // The invalidations that failed during the outage went out (retries: 0.1 s to 6.4 s apart).
+      await until(() => !a.stats.busRetrying, { what: "a's invalidations from the outage to be published", state: statsOf(a, b) });
+      expect(a.stats.busAbandoned, 'none given up').to.equal(0);
       await heard(a, b, () => a.set(ns, 'k', 'after', { ttlMs: LONG }));
       expect((await b.get(ns, 'k'))?.value).to.equal('after');
       expect(b.get(ns, 'k'), 'L1 serves again').to.not.be.instanceOf(Promise);
@@ -447,17 +490,24 @@ describe('tieredStore', function () {
     });
 
     it('a subscriber that stops answering (paused server) misses its heartbeat: L1 not served, then cleared when it answers again', async () => {
+      const server = redis.server;
+      if (!server) throw new Error('no server');
       const a = make();
       const b = make();
       await busUp(a, b);
       await heard(a, b, () => a.set(ns, 'k', 'v', { ttlMs: LONG }));
       expect((await b.get(ns, 'k'))?.value).to.equal('v');
-      await raw.call('CLIENT', 'PAUSE', '800', 'ALL');
-      await until(() => b.stats.bus === 'down', 2_000);
-      const read = b.get(ns, 'k');
-      expect(read).to.be.instanceOf(Promise);
-      await rejection(() => read);
-      await until(() => b.stats.bus === 'up', 10_000);
+      // Paused until the test has seen what it is about, however long that takes under load.
+      server.pause();
+      try {
+        await until(() => b.stats.bus === 'down', { what: "b's bus down after its heartbeat went unanswered", state: statsOf(b) });
+        const read = b.get(ns, 'k');
+        expect(read).to.be.instanceOf(Promise);
+        await rejection(() => read);
+      } finally {
+        server.resume();
+      }
+      await until(() => b.stats.bus === 'up', { what: "b's bus up again once the pause ended", state: statsOf(b) });
       expect(b.stats.busLosses).to.equal(1);
       expect(b.l1.size).to.equal(0);
       expect((await b.get(ns, 'k'))?.value).to.equal('v');
@@ -473,7 +523,7 @@ describe('tieredStore', function () {
       await heard(a, b, () => a.set(ns, 'k', 'v', { ttlMs: LONG }));
       expect((await b.get(ns, 'k'))?.value).to.equal('v');
       await raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
-      await until(() => b.stats.busLosses === 1 && b.stats.bus === 'up', 5_000);
+      await until(() => b.stats.busLosses === 1 && b.stats.bus === 'up', { what: "b's bus lost once and subscribed again", state: statsOf(b) });
       expect(b.l1.size).to.equal(0);
       // the bus works again: a write is heard
       expect((await b.get(ns, 'k'))?.value).to.equal('v');
@@ -488,7 +538,7 @@ describe('tieredStore', function () {
   describe('on a Redis Cluster', () => {
     const env = redisClusterSuite('tieredStore on a Redis Cluster');
     const make = (prefix: string): TieredStore =>
-      tieredStore({ l1: memoryStore(), l2: redisStore({ nodes: [...(env.cluster?.urls ?? [])], prefix }) });
+      tieredStore({ l1: memoryStore(), l2: redisStore({ nodes: [...(env.cluster?.urls ?? [])], prefix, commandTimeoutMs: UNHURRIED_MS }) });
 
     describeStoreConformance('tieredStore with a Cluster L2 (bus up)', async () => {
       const store = make(env.prefix);
@@ -535,12 +585,12 @@ describe('tieredStore', function () {
         const losses = b.stats.busLosses + a.stats.busLosses;
         await victim.kill();
         try {
-          await until(() => a.stats.busLosses + b.stats.busLosses > losses, 10_000);
-          await until(() => a.stats.bus === 'up' && b.stats.bus === 'up', 20_000);
+          await until(() => a.stats.busLosses + b.stats.busLosses > losses, { what: 'a subscriber lost with its node', state: statsOf(a, b) });
+          await until(() => a.stats.bus === 'up' && b.stats.bus === 'up', { what: 'both buses subscribed on another node', state: statsOf(a, b) });
           const ns = uniqueNamespace('ns');
           // Publishing works through any live node; the write itself may land on the dead master's slots, so a delete is used.
           // Right after a failover the publish may need its retries (seen once past 5 s on a loaded machine).
-          await heard(a, b, () => a.deleteNamespace(ns).catch(() => undefined), 20_000);
+          await heard(a, b, () => a.deleteNamespace(ns).catch(() => undefined), { barrier: false });
         } finally {
           await victim.restart();
           const deadline = Date.now() + 30_000;

@@ -1,8 +1,9 @@
 // Type-checks the published declarations (dist/, so run `npm run build` first) the way consumers
 // do: with TypeScript 5.0 (the oldest supported) and the current TypeScript, each with standard
-// decorators and with experimentalDecorators, for an ES module and a CommonJS consumer.
+// decorators and with experimentalDecorators, for an ES module and a CommonJS consumer, a consumer
+// without Node's types in its `types`, and one without ioredis installed.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -45,6 +46,28 @@ try {
   mkdirSync(join(outside, 'node_modules', '@types'), { recursive: true });
   symlinkSync(dirname(require.resolve('@types/node/package.json')), join(outside, 'node_modules', '@types', 'node'), 'dir');
   cpSync('spec/types/consumer-memory-only.ts', join(outside, 'consumer.ts'));
+  // As a CommonJS (.ts beside no "type": "module") and as an ES module (.mts) consumer: both builds' declarations.
+  cpSync('spec/types/consumer-no-node-types.ts', join(outside, 'consumer-no-node-types.ts'));
+  cpSync('spec/types/consumer-no-node-types.ts', join(outside, 'consumer-no-node-types.mts'));
+  // `"types": []` cannot be said on the command line: a tsconfig.json says it.
+  writeFileSync(
+    join(outside, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { noEmit: true, strict: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', types: [], skipLibCheck: false },
+      files: ['consumer-no-node-types.ts', 'consumer-no-node-types.mts'],
+    }),
+  );
+  for (const [compiler, [bin]] of Object.entries(compilers)) {
+    for (const [mode, flags] of Object.entries(modes)) {
+      try {
+        execFileSync(process.execPath, [resolve(bin), '-p', 'tsconfig.json', ...flags], { stdio: 'pipe', cwd: outside });
+        console.log(`ok   ${compiler}, ${mode}, with "types": [] and skipLibCheck: false`);
+      } catch (error) {
+        failed = true;
+        console.log(`FAIL ${compiler}, ${mode}, with "types": [] and skipLibCheck: false\n${error.stdout?.toString() ?? ''}${error.stderr?.toString() ?? ''}`);
+      }
+    }
+  }
   for (const [compiler, [bin, ...own]] of Object.entries(compilers)) {
     for (const [mode, flags] of Object.entries(modes)) {
       try {

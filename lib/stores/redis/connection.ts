@@ -32,6 +32,7 @@ import {
   TimeoutError,
 } from '../../cache/errors.js';
 import type { IoredisClient } from './client.js';
+import { ioredisLoadError } from './ioredis-load-error.js';
 import type { ParsedRedisUrl, ResolvedRedisStoreOptions } from './options.js';
 
 /** An application's client, checked by shape when the options were validated, as ioredis types it. */
@@ -49,21 +50,14 @@ export interface IoredisModule {
  * Import `ioredis` (an optional peer dependency) on first need.
  *
  * @param specifier - the module to import; only tests change it
- * @throws MissingDependencyError when it is not installed
+ * @throws MissingDependencyError when it is not installed, or a bundler broke it
  */
 export async function loadIoredis(specifier?: string): Promise<IoredisModule> {
   let mod: Record<string, unknown>;
   try {
     mod = (specifier === undefined ? await import('ioredis') : await import(specifier)) as Record<string, unknown>;
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new MissingDependencyError(
-        `redisStore needs the "ioredis" package, an optional peer dependency of cacheflight that is not installed: ` +
-          `run npm install ioredis (version 5 or later).`,
-      );
-    }
-    throw new MissingDependencyError(`redisStore could not load "ioredis": ${(error as Error).message}. Reinstall it: npm install ioredis`);
+    throw ioredisLoadError(error, specifier);
   }
   const fallback = (mod['default'] ?? {}) as Record<string, unknown>;
   const RedisClass = mod['Redis'] ?? fallback['Redis'] ?? mod['default'];
