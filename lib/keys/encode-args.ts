@@ -103,5 +103,5 @@ function keyError(problem: KeyProblem, index: number, label: string): CacheKeyEr
     const target = segments.slice(0, problem.cycleTarget).join('');
     what = `is a cycle: it refers back to ${target === '' ? `${argument} itself` : `${argument} at ${target}`}`;
   }
-  return new CacheKeyError(`Cannot build a cache key for ${label}: ${where} ${what}. ${ADVICE}`, index);
+  return new CacheKeyError(`Cannot build a cache key for ${label}: ${where} ${what}. ${problem.advice ?? ADVICE}`, index);
 }
