@@ -269,7 +269,7 @@ function variant(x: D): fc.Arbitrary<D> {
         .record({
           nullProto: either(x.nullProto, fc.boolean()),
           entries: all(x.entries.map(([k, v]) => variant(v).map((w): [string, D] => [k, w]))),
-          symKeys: either(x.symKeys, fc.constant([])),
+          symKeys: either(x.symKeys, fc.constant<Array<[number, D]>>([])),
           hidden: either(x.hidden, fc.constant(false)),
           keyed: x.keyed === undefined ? fc.constant(undefined) : either<D | undefined>(undefined, variant(x.keyed)),
         })
