@@ -1,8 +1,9 @@
 /**
  * The recursive, single-pass encoder of ONE value into the canonical grammar described at the top
  * of `encode-args.ts`. Hot path: primitives, plain objects, arrays and Dates are dispatched on
- * `typeof` and on the exact prototype without allocating; every other kind of object takes the
- * slower, exhaustive path in {@link encodeExotic}.
+ * `typeof` and on the exact prototype; every other kind of object takes the slower, exhaustive
+ * path in {@link encodeExotic}. Plain objects pay one property-count comparison for what the
+ * encoder would not see (symbol keys, non-enumerable properties).
  *
  * Cycles without a per-call ancestor stack: the first pass only counts depth and gives up past
  * {@link FAST_DEPTH} levels (a cycle gets there at once; real data almost never does). Only then
