@@ -33,6 +33,7 @@ export { CachePut, type CachePutOptions } from './decorators/cache-put.js';
 export type { TargetOptions } from './decorators/target-entry.js';
 export type { AsyncMethodDecorator, CacheSelection, NoInference } from './decorators/types.js';
 export { encodeArgs } from './keys/encode-args.js';
+export { cacheKey, type CacheKeyed } from './keys/cache-key.js';
 export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export {
   DEFAULT_CLUSTER_SHARDS,

@@ -1,25 +1,37 @@
 /**
  * The canonical, type-tagged encoding of a method's argument list: the part of a cache key after
- * `namespace:`. Equal argument lists give the same string; different ones never do.
+ * `namespace:`. Two argument lists share a key only when they are equal under the equality below;
+ * what the encoder cannot see into is refused (`CacheKeyError`), never silently left out.
  *
  * Grammar (every value's encoding is self-delimiting, so concatenations cannot be forged):
  * - list: values joined by `|` (`f(42, 'abc')` -> `42|"abc"`); `f()` -> `` (empty).
  * - `"…"` string (JSON escapes); `42` `-0` `NaN` `-Infinity` number; `1n` bigint; `true`
  *   `false` `null` `undefined`.
- * - `[a,b]` array, `~` a hole; `{a:1,"odd key":2}` object (own enumerable string keys, sorted,
- *   bare when `[A-Za-z0-9_$]+`, quoted otherwise); `@Point{x:1}` instance of class `Point`.
+ * - `[a,b]` array, `~` a hole; `{a:1,"odd key":2}` plain object (prototype `Object.prototype` or
+ *   `null`, of any realm: own enumerable string keys, sorted, bare when `[A-Za-z0-9_$]+`, quoted
+ *   otherwise).
  * - `Date(2024-01-01T00:00:00.000Z)` / `Date(NaN)`; `Map{k=>v,…}` and `Set{a,…}` with entries
  *   sorted; `RegExp("src","flags")`; `Number(1)` `String("a")` `Boolean(true)` `BigInt(1n)`
  *   boxed; `Buffer(hex)` `Uint8Array(hex)` (any typed array, `DataView`, `ArrayBuffer`) by bytes;
- *   `URL("href")`, `URLSearchParams("a=1")`; a subclass of any of these: `@MyMap(Map{…})`.
+ *   `URL("href")`, `URLSearchParams("a=1")`: the built-ins themselves (of any realm), not subclasses.
+ * - `@Point~<16 base64url>(…)`: an object whose class defines `[cacheKey]()` (see `cache-key.ts`),
+ *   tagged with the class's name and a digest of its source text and its superclasses'
+ *   (`class-tag.ts`), then the encoding of what the method returns; `@(…)`: a plain object
+ *   with its own `[cacheKey]()`.
  * - longer than `maxLength`: `#` + base64url(SHA-256(encoding)) instead (see `digest.ts`).
  *
- * Decisions (when in doubt, keep apart: a spurious miss is cheap, a collision is a wrong answer):
- * `f()` ≠ `f(undefined)` (the method can see `arguments.length`), `{a: undefined}` ≠ `{}`, a
- * hole ≠ `undefined`. Only own enumerable string keys count (symbol keys, non-enumerable and
- * `#private` fields are not seen; extra props on arrays and built-ins are ignored), read through
- * their getters. `toJSON` is not special (an own `toJSON` function is refused like any function).
- * Classes are told apart by constructor name. Map keys follow Map semantics (`-0` is `0`).
+ * Equality, and decisions (when in doubt, keep apart: a spurious miss is cheap, a collision is a
+ * wrong answer): `f()` ≠ `f(undefined)` (the method can see `arguments.length`), `{a: undefined}`
+ * ≠ `{}`, a hole ≠ `undefined`, numbers by `Object.is` except Map keys and Set members (Map
+ * semantics: `-0` is `0`). Plain objects count their own enumerable string keys, read through
+ * their getters; one with an own symbol-keyed or non-enumerable property is refused (unless it has
+ * its own `[cacheKey]()`). Extra own properties of arrays and built-ins are not part of the key
+ * (checking them would cost every array a property listing). `toJSON` is not special (an own
+ * `toJSON` function is refused like any function). Any other object (a class instance, a subclass
+ * of a built-in, an object with another prototype) is refused unless its class defines
+ * `[cacheKey]()`: the encoder cannot see `#private` state nor tell which fields identify it. Two
+ * classes are the same for keys when they have the same name and source text (a class evaluated
+ * again by a hot reload keeps its keys; two classes named alike in different modules do not share).
  */
 import { CacheKeyError } from '../cache/errors.js';
 import { digestKey } from './digest.js';
@@ -39,7 +51,7 @@ const ADVICE = 'Give @Cacheable a `key` function, or pass plain data.';
 /**
  * Encodes a method's arguments into a canonical, type-tagged string (see the grammar at the top
  * of this file). Equal argument lists (object key order and Map/Set insertion order aside) give
- * the same string; different lists never share one.
+ * the same string; different lists never share one; what the encoder cannot see into is refused.
  *
  * @param args - the arguments, as the method received them (their count matters)
  * @param label - the method, e.g. `ProductService.getProduct`, named in errors only
@@ -47,8 +59,10 @@ const ADVICE = 'Give @Cacheable a `key` function, or pass plain data.';
  *   (`#` + 43 characters). Defaults to {@link DEFAULT_MAX_KEY_LENGTH}; `Infinity` never hashes.
  * @returns the encoding, or its digest when longer than `maxLength`
  * @throws CacheKeyError - (`E_CACHE_KEY`) when an argument holds a function, a symbol, a cycle, a
- *   WeakMap/WeakSet/WeakRef, a Promise, an Error or an iterator; the message names the method,
- *   the argument (1-based) and the path inside it; `argumentIndex` is zero-based.
+ *   WeakMap/WeakSet/WeakRef, a Promise, an Error, an iterator, a plain object with a symbol-keyed
+ *   or non-enumerable own property, or an object of another class or prototype without a
+ *   `[cacheKey]()` method; the message names the method, the argument (1-based) and the path
+ *   inside it; `argumentIndex` is zero-based.
  */
 export function encodeArgs(
   args: readonly unknown[],
@@ -103,5 +117,5 @@ function keyError(problem: KeyProblem, index: number, label: string): CacheKeyEr
     const target = segments.slice(0, problem.cycleTarget).join('');
     what = `is a cycle: it refers back to ${target === '' ? `${argument} itself` : `${argument} at ${target}`}`;
   }
-  return new CacheKeyError(`Cannot build a cache key for ${label}: ${where} ${what}. ${ADVICE}`, index);
+  return new CacheKeyError(`Cannot build a cache key for ${label}: ${where} ${what}. ${problem.advice ?? ADVICE}`, index);
 }

@@ -1,8 +1,9 @@
 /**
  * The recursive, single-pass encoder of ONE value into the canonical grammar described at the top
  * of `encode-args.ts`. Hot path: primitives, plain objects, arrays and Dates are dispatched on
- * `typeof` and on the exact prototype without allocating; every other kind of object takes the
- * slower, exhaustive path in {@link encodeExotic}.
+ * `typeof` and on the exact prototype; every other kind of object takes the slower, exhaustive
+ * path in {@link encodeExotic}. Plain objects pay one property-count comparison for what the
+ * encoder would not see (symbol keys, non-enumerable properties).
  *
  * Cycles without a per-call ancestor stack: the first pass only counts depth and gives up past
  * {@link FAST_DEPTH} levels (a cycle gets there at once; real data almost never does). Only then
@@ -12,6 +13,8 @@
  */
 import { Buffer } from 'node:buffer';
 import { types } from 'node:util';
+import { cacheKey as CACHE_KEY } from './cache-key.js';
+import { classDigest } from './class-tag.js';
 import { KeyProblem, withSegment } from './key-problem.js';
 
 /** Nesting the first, stack-free pass accepts before checking for a cycle. */
@@ -22,11 +25,25 @@ export const MAX_KEY_DEPTH = 500;
 
 const getPrototypeOf = Object.getPrototypeOf;
 const objectKeys = Object.keys;
+const ownKeys = Reflect.ownKeys;
+const ownNames = Object.getOwnPropertyNames;
+const ownSymbols = Object.getOwnPropertySymbols;
+const hasOwn = Object.hasOwn;
+const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
 const isArray = Array.isArray;
 const OBJECT_PROTO: object = Object.prototype;
 const ARRAY_PROTO: object = Array.prototype;
 const DATE_PROTO: object = Date.prototype;
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** The path segment of what an object's `[cacheKey]()` returned, in messages. */
+const KEYED_SEGMENT = '[cacheKey]()';
+/** The tag of a plain object keyed by its own `[cacheKey]()` (a class's tag has a name after `@`). */
+const PLAIN_TAG = '@';
+const CLASS_ADVICE =
+  "Give @Cacheable a `key` function, or define a `[cacheKey]()` method on the class (`import { cacheKey } from 'cacheflight'`) that returns what identifies an instance.";
+const PLAIN_ADVICE =
+  "Give @Cacheable a `key` function, pass plain data, or give the object a `[cacheKey]()` method (`import { cacheKey } from 'cacheflight'`) that returns what identifies it.";
 
 /** `cycleTarget` of the internal problem that ends the first pass (caught in encodeRoot). */
 const TOO_DEEP_FOR_FAST_PASS = -2;
@@ -147,7 +164,7 @@ function encodeObject(o: object, depth: number, stack: Ancestors): string {
     if (getPrototypeOf(o) === ARRAY_PROTO) return encodeArray(o as readonly unknown[], n, depth, stack);
   }
   const proto: unknown = getPrototypeOf(o);
-  if (proto === OBJECT_PROTO || proto === null) return encodeProperties(o, '{', depth, stack);
+  if (proto === OBJECT_PROTO || proto === null) return encodeProperties(o, depth, stack);
   if (proto === DATE_PROTO) return encodeDate(o as Date);
   return encodeExotic(o, proto as object, depth, stack);
 }
@@ -192,14 +209,19 @@ function encodeArray(a: readonly unknown[], n: number, depth: number, stack: Anc
   return out + ']';
 }
 
-/** Own enumerable string-keyed properties, sorted by key (UTF-16 code units). */
-function encodeProperties(o: object, open: string, depth: number, stack: Ancestors): string {
+/**
+ * A plain object: its own enumerable string-keyed properties, sorted by key (UTF-16 code units).
+ * An own symbol-keyed or non-enumerable property would not be seen, so an object that has one is
+ * refused (or keyed by its own `[cacheKey]()`): one count comparison here, the diagnosis apart.
+ */
+function encodeProperties(o: object, depth: number, stack: Ancestors): string {
   const keys = objectKeys(o);
   const n = keys.length;
-  if (n === 0) return open === '{' ? '{}' : open + '}';
+  if (ownNames(o).length !== n || ownSymbols(o).length !== 0) return encodeUnseenProperties(o, depth, stack);
+  if (n === 0) return '{}';
   if (n > 1) sortKeys(keys);
   enter(o, depth, stack);
-  let out = open;
+  let out = '{';
   let i = 0;
   try {
     for (; i < n; i++) {
@@ -212,6 +234,48 @@ function encodeProperties(o: object, open: string, depth: number, stack: Ancesto
   }
   leave(stack);
   return out + '}';
+}
+
+/** A plain object with own properties the encoder does not see: keyed by its own `[cacheKey]()`, or refused. */
+function encodeUnseenProperties(o: object, depth: number, stack: Ancestors): string {
+  if (hasOwn(o, CACHE_KEY)) {
+    const method: unknown = (o as Record<symbol, unknown>)[CACHE_KEY];
+    if (typeof method !== 'function') throw new KeyProblem('has a [cacheKey] property that is not a method', -1, PLAIN_ADVICE);
+    return encodeKeyed(o, method, PLAIN_TAG, depth, stack);
+  }
+  for (const k of ownKeys(o)) {
+    if (typeof k === 'symbol') {
+      throw new KeyProblem(`has a symbol-keyed property [${String(k)}], which keys cannot see`, -1, PLAIN_ADVICE);
+    }
+  }
+  for (const k of ownKeys(o)) {
+    if (!propertyIsEnumerable.call(o, k)) {
+      throw new KeyProblem(`has a non-enumerable property ${JSON.stringify(k)}, which keys cannot see`, -1, PLAIN_ADVICE);
+    }
+  }
+  // The property list changed between the two reads (a Proxy can do that): nothing reliable to encode.
+  throw new KeyProblem('changed its properties while being encoded');
+}
+
+/**
+ * An object keyed by its `[cacheKey]()`: `tag(encoding of the result)`. The object counts as a
+ * container, so a result that refers back to it is a cycle.
+ */
+function encodeKeyed(o: object, method: Function, tag: string, depth: number, stack: Ancestors): string {
+  enter(o, depth, stack);
+  let id: unknown;
+  let out = '';
+  try {
+    id = method.call(o);
+    if (id !== o) out = tag + '(' + encodeValue(id, depth + 1, stack) + ')';
+  } catch (err) {
+    throw withSegment(err, KEYED_SEGMENT, true);
+  }
+  if (id === o) {
+    throw new KeyProblem('has a [cacheKey]() that returns the object itself; it must return the data that identifies it');
+  }
+  leave(stack);
+  return out;
 }
 
 /** Sorts distinct strings by code unit; usually they already are, or are few. */
@@ -281,12 +345,127 @@ function hex(buffer: ArrayBufferLike, offset: number, length: number): string {
   return Buffer.from(buffer, offset, length).toString('hex');
 }
 
-/** The `name` of `proto.constructor`, `''` when there is none. */
-function constructorName(proto: object): string {
+/** `%TypedArray%.prototype[Symbol.toStringTag]`: the kind of a typed array, from its internal slot. */
+const typedArrayTag = Object.getOwnPropertyDescriptor(
+  getPrototypeOf(Uint8Array.prototype) as object,
+  Symbol.toStringTag,
+)?.get as (this: unknown) => string;
+
+/** The built-ins encoded by content: the prototype of each, in this realm, and its name. */
+const BUILTIN_PROTOTYPES = new Map<unknown, string>(
+  [
+    Array, Date, Map, Set, DataView, ArrayBuffer, SharedArrayBuffer, RegExp, Number, String, Boolean,
+    BigInt, Symbol, URL, URLSearchParams, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array,
+    Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  ].map((ctor) => [ctor.prototype, ctor.name] as const),
+).set(Buffer.prototype, 'Buffer');
+
+const NATIVE_SOURCE = /\{\s*\[native code\]\s*\}\s*$/;
+const fnToString = Function.prototype.toString;
+
+/** Which built-in's content `o` holds (from its internal slots, not its prototype), if any. */
+function contentKind(o: object): string | undefined {
+  if (isArray(o)) return 'Array';
+  if (types.isDate(o)) return 'Date';
+  if (types.isMap(o)) return 'Map';
+  if (types.isSet(o)) return 'Set';
+  if (types.isTypedArray(o)) return Buffer.isBuffer(o) ? 'Buffer' : typedArrayTag.call(o);
+  if (types.isDataView(o)) return 'DataView';
+  if (types.isArrayBuffer(o)) return 'ArrayBuffer';
+  if (types.isSharedArrayBuffer(o)) return 'SharedArrayBuffer';
+  if (types.isRegExp(o)) return 'RegExp';
+  if (types.isBoxedPrimitive(o)) {
+    if (types.isNumberObject(o)) return 'Number';
+    if (types.isStringObject(o)) return 'String';
+    if (types.isBooleanObject(o)) return 'Boolean';
+    if (types.isBigIntObject(o)) return 'BigInt';
+    return 'Symbol';
+  }
+  if (o instanceof URL) return 'URL';
+  if (o instanceof URLSearchParams) return 'URLSearchParams';
+  return undefined;
+}
+
+/**
+ * Whether `proto` is the prototype of built-in `kind` itself (of this realm or another), rather
+ * than of a subclass or of a class that merely has the same name.
+ */
+function isBuiltinPrototype(proto: object, kind: string): boolean {
+  const known = BUILTIN_PROTOTYPES.get(proto);
+  if (known !== undefined) return known === kind;
   const ctor: unknown = (proto as { constructor?: unknown }).constructor;
-  if (typeof ctor !== 'function') return '';
-  const name: unknown = (ctor as { name?: unknown }).name;
+  return (
+    typeof ctor === 'function' &&
+    (ctor as { prototype?: unknown }).prototype === proto &&
+    ctor.name === kind &&
+    NATIVE_SOURCE.test(fnToString.call(ctor))
+  );
+}
+
+/** The content of an exact built-in of kind `kind`. */
+function encodeContent(o: object, kind: string, depth: number, stack: Ancestors): string {
+  switch (kind) {
+    case 'Array':
+      return encodeArray(o as readonly unknown[], (o as readonly unknown[]).length, depth, stack);
+    case 'Date':
+      return encodeDate(o as Date);
+    case 'Map':
+      return encodeMap(o as ReadonlyMap<unknown, unknown>, depth, stack);
+    case 'Set':
+      return encodeSet(o as ReadonlySet<unknown>, depth, stack);
+    case 'Buffer':
+      return `Buffer(${(o as Buffer).toString('hex')})`;
+    case 'DataView': {
+      const v = o as DataView;
+      return `DataView(${hex(v.buffer, v.byteOffset, v.byteLength)})`;
+    }
+    case 'ArrayBuffer':
+    case 'SharedArrayBuffer':
+      return `${kind}(${hex(o as ArrayBufferLike, 0, (o as ArrayBufferLike).byteLength)})`;
+    case 'RegExp':
+      return `RegExp(${quote((o as RegExp).source)},${quote((o as RegExp).flags)})`;
+    case 'Number':
+      return `Number(${encodeNumber(Number.prototype.valueOf.call(o))})`;
+    case 'String':
+      return `String(${quote(String.prototype.valueOf.call(o))})`;
+    case 'Boolean':
+      return `Boolean(${Boolean.prototype.valueOf.call(o) ? 'true' : 'false'})`;
+    case 'BigInt':
+      return `BigInt(${BigInt.prototype.valueOf.call(o)}n)`;
+    case 'Symbol':
+      throw new KeyProblem('is a boxed symbol');
+    case 'URL':
+      return `URL(${quote((o as URL).href)})`;
+    case 'URLSearchParams':
+      return `URLSearchParams(${quote((o as URLSearchParams).toString())})`;
+    default: {
+      const v = o as Uint8Array;
+      return `${kind}(${hex(v.buffer, v.byteOffset, v.byteLength)})`;
+    }
+  }
+}
+
+/** `proto.constructor` when `proto` is that constructor's `prototype` (an instance's class). */
+function classOf(proto: object): Function | undefined {
+  const ctor: unknown = (proto as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' && (ctor as { prototype?: unknown }).prototype === proto ? ctor : undefined;
+}
+
+/** A class's name as `Function#name` has it, `''` when it is not a string. */
+function nameOf(ctor: Function): string {
+  const name: unknown = ctor.name;
   return typeof name === 'string' ? name : '';
+}
+
+/** `@Name~digest`: the class of an instance keyed by its `[cacheKey]()`. */
+function classTag(proto: object): string {
+  const ctor = classOf(proto);
+  if (ctor === undefined) {
+    throw new KeyProblem(
+      "has a [cacheKey]() but its prototype is not a class's prototype (Object.create?), so keys cannot tell it apart from another prototype's",
+    );
+  }
+  return '@' + encodeName(nameOf(ctor)) + '~' + classDigest(ctor);
 }
 
 /** `Error`, `TypeError`...: what to call an unencodable kind in a message. */
@@ -294,72 +473,43 @@ function article(kind: string): string {
   return /^[aeiou]/i.test(kind) ? `an ${kind}` : `a ${kind}`;
 }
 
+/** Why an object that is neither plain, nor a built-in, nor keyed by `[cacheKey]()` is refused. */
+function refusal(o: object, proto: object, kind: string | undefined): KeyProblem {
+  const refused = unencodableKind(o);
+  if (refused !== undefined) return new KeyProblem(`is ${article(refused)}`);
+  const ctor = classOf(proto);
+  if (ctor === undefined) {
+    return new KeyProblem(
+      "is an object whose prototype is neither Object.prototype nor a class's prototype: keys cannot tell prototypes apart",
+      -1,
+      PLAIN_ADVICE,
+    );
+  }
+  const name = nameOf(ctor);
+  const subclass = kind === undefined ? '' : ` (a subclass of ${kind})`;
+  return new KeyProblem(
+    `is an instance of class ${name === '' ? '(anonymous)' : name}${subclass}: the encoder cannot see #private state or tell what identifies an instance`,
+    -1,
+    CLASS_ADVICE,
+  );
+}
+
 /**
- * Everything that is not a plain object, a plain array or a plain Date: built-ins by content,
- * their subclasses wrapped in `@Name(...)`, other objects as `@Name{props}`, and the kinds that
- * hold no encodable content (weak collections, promises, errors, iterators) refused.
+ * Everything that is not a plain object, a plain array or a plain Date of this realm: built-ins
+ * (of any realm) by content, plain objects of another realm by properties, objects whose class
+ * (or the object itself) defines `[cacheKey]()` by its result, and the rest refused: class
+ * instances, subclasses of built-ins and other prototypes could hold state the encoder cannot see.
  */
 function encodeExotic(o: object, proto: object, depth: number, stack: Ancestors): string {
-  const name = constructorName(proto);
-  let builtin: string;
-  let body: string;
-  if (isArray(o)) {
-    builtin = 'Array';
-    body = encodeArray(o, o.length, depth, stack);
-  } else if (types.isDate(o)) {
-    builtin = 'Date';
-    body = encodeDate(o);
-  } else if (types.isMap(o)) {
-    builtin = 'Map';
-    body = encodeMap(o, depth, stack);
-  } else if (types.isSet(o)) {
-    builtin = 'Set';
-    body = encodeSet(o, depth, stack);
-  } else if (Buffer.isBuffer(o)) {
-    builtin = 'Buffer';
-    body = `Buffer(${o.toString('hex')})`;
-  } else if (types.isTypedArray(o)) {
-    builtin = o[Symbol.toStringTag];
-    body = `${builtin}(${hex(o.buffer, o.byteOffset, o.byteLength)})`;
-  } else if (types.isDataView(o)) {
-    builtin = 'DataView';
-    body = `DataView(${hex(o.buffer, o.byteOffset, o.byteLength)})`;
-  } else if (types.isArrayBuffer(o) || types.isSharedArrayBuffer(o)) {
-    builtin = types.isArrayBuffer(o) ? 'ArrayBuffer' : 'SharedArrayBuffer';
-    body = `${builtin}(${hex(o, 0, o.byteLength)})`;
-  } else if (types.isRegExp(o)) {
-    builtin = 'RegExp';
-    body = `RegExp(${quote(o.source)},${quote(o.flags)})`;
-  } else if (types.isBoxedPrimitive(o)) {
-    if (types.isNumberObject(o)) {
-      builtin = 'Number';
-      body = `Number(${encodeNumber(Number.prototype.valueOf.call(o))})`;
-    } else if (types.isStringObject(o)) {
-      builtin = 'String';
-      body = `String(${quote(String.prototype.valueOf.call(o))})`;
-    } else if (types.isBooleanObject(o)) {
-      builtin = 'Boolean';
-      body = `Boolean(${Boolean.prototype.valueOf.call(o) ? 'true' : 'false'})`;
-    } else if (types.isBigIntObject(o)) {
-      builtin = 'BigInt';
-      body = `BigInt(${BigInt.prototype.valueOf.call(o)}n)`;
-    } else {
-      throw new KeyProblem('is a boxed symbol');
-    }
-  } else if (o instanceof URL) {
-    builtin = 'URL';
-    body = `URL(${quote(o.href)})`;
-  } else if (o instanceof URLSearchParams) {
-    builtin = 'URLSearchParams';
-    body = `URLSearchParams(${quote(o.toString())})`;
-  } else {
-    const refused = unencodableKind(o);
-    if (refused !== undefined) throw new KeyProblem(`is ${article(refused)}`);
-    // A plain object from another realm (vm context) is still a plain object.
-    if (name === 'Object' && getPrototypeOf(proto) === null) return encodeProperties(o, '{', depth, stack);
-    return encodeProperties(o, '@' + encodeName(name) + '{', depth, stack);
+  const kind = contentKind(o);
+  if (kind !== undefined && isBuiltinPrototype(proto, kind)) return encodeContent(o, kind, depth, stack);
+  // A plain object from another realm (vm context) is still a plain object.
+  if (kind === undefined && getPrototypeOf(proto) === null && isBuiltinPrototype(proto, 'Object')) {
+    return encodeProperties(o, depth, stack);
   }
-  return name === builtin ? body : '@' + encodeName(name) + '(' + body + ')';
+  const method: unknown = (o as Record<symbol, unknown>)[CACHE_KEY];
+  if (typeof method === 'function') return encodeKeyed(o, method, classTag(proto), depth, stack);
+  throw refusal(o, proto, kind);
 }
 
 /** The kinds whose content lives out of reach (internal slots, pending state): refused. */

@@ -18,14 +18,18 @@ export class KeyProblem {
    * that its first pass went too deep (never surfaces).
    */
   readonly cycleTarget: number;
+  /** What to do about it, when the general advice does not fit (a class instance, say). */
+  readonly advice: string | undefined;
 
   /**
    * @param what - what the offending value is, e.g. `is a symbol`
    * @param cycleTarget - for a cycle, the depth of the ancestor it refers back to; else -1
+   * @param advice - the sentence telling what to do, replacing the general one
    */
-  constructor(what: string, cycleTarget = -1) {
+  constructor(what: string, cycleTarget = -1, advice?: string) {
     this.what = what;
     this.cycleTarget = cycleTarget;
+    this.advice = advice;
   }
 
   /**

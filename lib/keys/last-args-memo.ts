@@ -6,7 +6,8 @@
  *
  * Exact, never approximate: two lists are "the same" only when the key encoder would encode
  * them identically, under stricter rules (numbers by `Object.is`, plain objects by own
- * enumerable keys in any order with `{a: undefined}` apart from `{}`, arrays without holes).
+ * enumerable keys in any order with `{a: undefined}` apart from `{}`, and no other own property,
+ * arrays without holes).
  * Anything else (Dates, Maps, class instances, deep or large structures) is not remembered, and
  * those calls encode as usual.
  */
@@ -20,6 +21,9 @@ const OBJECT_PROTO: object = Object.prototype;
 const ARRAY_PROTO: object = Array.prototype;
 const getPrototypeOf = Object.getPrototypeOf;
 const objectKeys = Object.keys;
+const ownKeys = Reflect.ownKeys;
+const ownNames = Object.getOwnPropertyNames;
+const ownSymbols = Object.getOwnPropertySymbols;
 const hasOwn = Object.hasOwn;
 
 /** A copied plain object: its values under its keys, and how many keys it has. */
@@ -93,6 +97,7 @@ function snapshotOf(value: unknown, depth: number, budget: { nodes: number }): u
   if (proto !== OBJECT_PROTO) return UNSUPPORTED;
   const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const keys = objectKeys(value);
+  if (ownNames(value).length !== keys.length || ownSymbols(value).length !== 0) return UNSUPPORTED; // keyed by [cacheKey]()
   for (const key of keys) {
     const item = snapshotOf((value as Record<string, unknown>)[key], depth + 1, budget);
     if (item === UNSUPPORTED) return UNSUPPORTED;
@@ -120,7 +125,8 @@ function sameValue(remembered: unknown, value: unknown): boolean {
   if (getPrototypeOf(value) !== OBJECT_PROTO) return false;
   const { values, size } = remembered as ObjectSnapshot;
   const keys = objectKeys(value);
-  if (keys.length !== size) return false;
+  // A symbol-keyed or non-enumerable property the snapshot lacks: the encoder refuses that object.
+  if (keys.length !== size || ownNames(value).length !== size || ownSymbols(value).length !== 0) return false;
   for (const key of keys) {
     if (!hasOwn(values, key) || !sameValue(values[key], (value as Record<string, unknown>)[key])) return false;
   }

@@ -4,13 +4,18 @@
  * Dates, class instances and Buffers.
  */
 import { Buffer } from 'node:buffer';
+import { cacheKey, type CacheKeyed } from '../../lib/keys/cache-key.js';
 
-/** A class whose instances the generators produce (encoded as `@Point{...}`). */
-export class Point {
+/** A class whose instances the generators produce (keyed by `[cacheKey]()`: `@Point~digest([x,y])`). */
+export class Point implements CacheKeyed {
   constructor(
     public x: number,
     public y: number,
   ) {}
+
+  [cacheKey](): unknown {
+    return [this.x, this.y];
+  }
 }
 
 /** A small, seeded PRNG. */

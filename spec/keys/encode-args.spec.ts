@@ -6,6 +6,7 @@ import { CacheflightError, CacheKeyError } from '../../lib/cache/errors.js';
 import { DEFAULT_MAX_KEY_LENGTH, encodeArgs } from '../../lib/keys/encode-args.js';
 import { DIGEST_KEY_LENGTH, DIGEST_MARKER } from '../../lib/keys/digest.js';
 import { encodeValue, FAST_DEPTH, MAX_KEY_DEPTH } from '../../lib/keys/encode-value.js';
+import { cacheKey } from '../../lib/keys/cache-key.js';
 import { cloneShuffled, gen, mulberry32 } from '../helpers/random-values.js';
 
 const LABEL = 'ProductService.getProduct';
@@ -17,21 +18,31 @@ class Point {
     public x: number,
     public y: number,
   ) {}
+
+  [cacheKey](): unknown {
+    return [this.x, this.y];
+  }
 }
 class Other {
   constructor(
     public x: number,
     public y: number,
   ) {}
-}
-class Money {
-  constructor(public cents: number) {}
-  toJSON(): string {
-    return 'money';
+
+  [cacheKey](): unknown {
+    return [this.x, this.y];
   }
 }
-class MyMap<K, V> extends Map<K, V> {}
-class MyArray<T> extends Array<T> {}
+class KeyedMap<K, V> extends Map<K, V> {
+  [cacheKey](): unknown {
+    return new Map(this);
+  }
+}
+/** The tag the encoder must give a class without a superclass: name and SHA-256 of its source. */
+function tagOf(ctor: Function): string {
+  const digest = createHash('sha256').update(Function.prototype.toString.call(ctor) + '\u0000').digest('base64url');
+  return `@${ctor.name}~${digest.slice(0, 16)}`;
+}
 
 function nullProto(props: Record<string, unknown>): object {
   return Object.assign(Object.create(null) as object, props);
@@ -68,8 +79,8 @@ describe('keys: encodeArgs', () => {
       ['an invalid Date', [new Date(NaN)], 'Date(NaN)'],
       ['a Map, sorted', [new Map<unknown, unknown>([['b', 1], ['a', 2]])], 'Map{"a"=>2,"b"=>1}'],
       ['a Set, sorted', [new Set([3, 1, 2])], 'Set{1,2,3}'],
-      ['a class instance', [new Point(1, 2)], '@Point{x:1,y:2}'],
-      ['a subclass of a built-in', [new MyMap([[1, 2]])], '@MyMap(Map{1=>2})'],
+      ['a class instance keyed by [cacheKey]()', [new Point(1, 2)], `${tagOf(Point)}([1,2])`],
+      ['a plain object keyed by its own [cacheKey]()', [{ a: 1, [cacheKey]: () => 'id' }], '@("id")'],
       ['a Buffer', [Buffer.from('hi')], 'Buffer(6869)'],
       ['a RegExp', [/a\/b/gi], 'RegExp("a\\\\/b","gi")'],
       ['boxed primitives', [Object('x'), Object(1), Object(true), Object(2n)], 'String("x")|Number(1)|Boolean(true)|BigInt(2n)'],
@@ -175,10 +186,10 @@ describe('keys: encodeArgs', () => {
       ['new Point(1,2) vs {x:1,y:2}', [new Point(1, 2)], [{ x: 1, y: 2 }]],
       ['new Point(1,2) vs new Other(1,2)', [new Point(1, 2)], [new Other(1, 2)]],
       ['new Point(1,2) vs new Point(2,1)', [new Point(1, 2)], [new Point(2, 1)]],
-      ['toJSON is not special: Money(1) vs Money(2)', [new Money(1)], [new Money(2)]],
-      ["toJSON is not special: Money(1) vs 'money'", [new Money(1)], ['money']],
-      ['MyMap vs Map with the same entries', [new MyMap([[1, 2]])], [new Map([[1, 2]])]],
-      ['MyArray vs Array with the same items', [MyArray.from([1, 2])], [[1, 2]]],
+      ['new Point(1,2) vs [1,2] (what its [cacheKey]() returns)', [new Point(1, 2)], [[1, 2]]],
+      ['a keyed plain object vs what its [cacheKey]() returns', [{ [cacheKey]: () => 1 }], [1]],
+      ['a keyed plain object vs a keyed instance', [{ [cacheKey]: () => [1, 2] }], [new Point(1, 2)]],
+      ['KeyedMap vs Map with the same entries', [new KeyedMap([[1, 2]])], [new Map([[1, 2]])]],
       ['URL vs its href', [new URL('https://a.example/')], ['https://a.example/']],
       ['two URLs', [new URL('https://a.example/x')], [new URL('https://a.example/y')]],
       ['URLSearchParams vs its string', [new URLSearchParams('a=1')], ['a=1']],
@@ -212,7 +223,10 @@ describe('keys: encodeArgs', () => {
       ['-0 as a Map key is 0 (Map semantics)', () => [new Map([[-0, 1]])], () => [new Map([[0, 1]])]],
       ['a plain object from another realm', () => [vm.runInNewContext('({ b: [1], a: new Map([[1, 2]]) })') as unknown], () => [{ a: new Map([[1, 2]]), b: [1] }]],
       ['a Date from another realm', () => [vm.runInNewContext('new Date(0)') as unknown], () => [new Date(0)]],
-      ['ignores symbol keys and non-enumerable properties', () => { const o = { a: 1 }; Object.defineProperty(o, 'hidden', { value: 2 }); Object.assign(o, { [Symbol('s')]: 3 }); return [o]; }, () => [{ a: 1 }]],
+      ['a Map, typed array and boxed number from another realm', () => vm.runInNewContext('[new Map([[1, 2]]), new Uint8Array([1]), Object(1)]') as unknown[], () => [new Map([[1, 2]]), new Uint8Array([1]), Object(1)]],
+      ['extra own properties of an array are not part of its key', () => [Object.assign([1, 2], { extra: 1, [Symbol('s')]: 2 })], () => [[1, 2]]],
+      ['extra own properties of a built-in are not part of its key', () => [Object.assign(new Date(0), { extra: 1 })], () => [new Date(0)]],
+      ['instances keyed by equal [cacheKey]() results', () => [new Point(1, 2)], () => [new Point(1, 2)]],
     ];
     for (const [what, a, b] of equal) {
       it(what, () => {
@@ -261,7 +275,7 @@ describe('keys: encodeArgs', () => {
       ['a function as a Map value', () => new Map([['k', () => 1]]), 'argument 1 at .get("k") is a function'],
       ['a function as a Map key', () => new Map<unknown, number>([[1, 1], [() => 1, 2]]), 'argument 1 at .keys()[1] is a function'],
       ['a symbol in a Set', () => new Set([1, Symbol('s')]), 'argument 1 at .values()[1] is a symbol'],
-      ['a function in a class instance', () => new Point(1, (() => 1) as unknown as number), 'argument 1 at .y is a function'],
+      ['a function in what [cacheKey]() returns', () => new Point(1, (() => 1) as unknown as number), 'argument 1 at [cacheKey]()[1] is a function'],
       ['an own toJSON method', () => ({ a: 1, toJSON: () => 'x' }), 'argument 1 at .toJSON is a function'],
       ['a boxed symbol', () => ({ s: Object(Symbol('s')) }), 'argument 1 at .s is a boxed symbol'],
       ['a WeakMap', () => ({ w: new WeakMap() }), 'argument 1 at .w is a WeakMap'],

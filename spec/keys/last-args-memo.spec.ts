@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { encodeArgs } from '../../lib/keys/encode-args.js';
 import { LastArgsMemo } from '../../lib/keys/last-args-memo.js';
+import { cacheKey } from '../../lib/keys/cache-key.js';
 import { cloneShuffled, gen, mulberry32 } from '../helpers/random-values.js';
 
 const key = (args: readonly unknown[]): string => 'Svc.m:' + encodeArgs(args, 'Svc.m', Infinity);
@@ -58,7 +59,7 @@ describe('LastArgsMemo', () => {
     ['[[1], 2] / [1, [2]]', [[[1], 2]], [[1, [2]]]],
     ['{a: 1} / {a: 1, b: 2}', [{ a: 1 }], [{ a: 1, b: 2 }]],
     ['{a: 1} / [1]', [{ a: 1 }], [[1]]],
-    ['{x: 1} / new Point-like class', [{ x: 1 }], [new (class P { x = 1; })()]],
+    ['{x: 1} / new Point-like class', [{ x: 1 }], [new (class P { x = 1; [cacheKey](): unknown { return { x: this.x }; } })()]],
     ['a Date / its ISO string', [new Date(0)], [new Date(0).toISOString()]],
   ];
   for (const [name, remembered, other] of distinct) {
@@ -68,7 +69,7 @@ describe('LastArgsMemo', () => {
   }
 
   it('does not remember what it cannot compare exactly (Dates, Maps, instances, deep or large data)', () => {
-    for (const args of [[new Date(0)], [new Map([[1, 2]])], [new (class Q {})()], [{ a: { b: { c: { d: { e: 1 } } } } }], [Array.from({ length: 40 }, () => [1])]]) {
+    for (const args of [[new Date(0)], [new Map([[1, 2]])], [new (class Q { [cacheKey](): unknown { return 1; } })()], [{ [cacheKey]: () => 1 }], [{ a: { b: { c: { d: { e: 1 } } } } }], [Array.from({ length: 40 }, () => [1])]]) {
       expect(primed(args).lookup(args), String(args)).to.equal(undefined);
     }
   });

@@ -15,6 +15,8 @@ import {
   type Cache,
   type CacheStats,
   type CacheflightErrorCode,
+  cacheKey,
+  type CacheKeyed,
 } from 'cacheflight';
 import { Cluster, Redis } from 'ioredis';
 
@@ -143,3 +145,26 @@ function tiered(): Cache {
   });
 }
 void tiered;
+
+/** The README's keyed class: `[cacheKey]()` says what identifies an instance in a key. */
+class UserRef implements CacheKeyed {
+  #token: string;
+  constructor(
+    readonly id: number,
+    token: string,
+  ) {
+    this.#token = token;
+  }
+  [cacheKey](): unknown {
+    return this.id;
+  }
+  token(): string {
+    return this.#token;
+  }
+}
+const keyedSymbol: typeof cacheKey = cacheKey;
+void keyedSymbol;
+void new UserRef(1, 't');
+// @ts-expect-error a CacheKeyed class must define the [cacheKey]() method
+const notKeyed: CacheKeyed = { id: 1 };
+void notKeyed;
