@@ -149,13 +149,35 @@ export class CacheableDefinition {
  * @throws UnknownMethodError when that method is missing or not decorated with `@Cacheable`
  */
 export function definitionOf(self: unknown, method: string, requester: string): CacheableDefinition {
-  const candidate = (typeof self === 'object' || typeof self === 'function') && self !== null ? (self as Record<string, unknown>)[method] : undefined;
+  const candidate = memberOf(self, method);
   const definition = typeof candidate === 'function' ? definitions.get(candidate) : undefined;
   if (definition !== undefined) return definition;
-  const className = typeof self === 'function' ? self.name : ((self as { constructor?: Function } | undefined)?.constructor?.name ?? String(self));
+  if (typeof candidate !== 'function') throw noSuchMethod(self, method, requester);
   throw new UnknownMethodError(
-    typeof candidate === 'function'
-      ? `${requester} names method '${method}' of ${className}, but it is not decorated with @Cacheable (it must be the outermost decorator). Decorate it, or name the right method.`
-      : `${requester} names method '${method}', but ${className} has no such method. Check the spelling; static methods are named from static methods only.`,
+    `${requester} names method '${method}' of ${classNameOf(self)}, but it is not decorated with @Cacheable (it must be the outermost decorator). Decorate it, or name the right method.`,
+  );
+}
+
+/**
+ * Check that `holder` (a prototype, or a class for static methods) has a method `method`, when
+ * the class is defined: whether it is `@Cacheable` is only known once every decorator ran.
+ *
+ * @throws UnknownMethodError when it has none
+ */
+export function requireMethod(holder: object, method: string, requester: string): void {
+  if (typeof memberOf(holder, method) !== 'function') throw noSuchMethod(holder, method, requester);
+}
+
+function memberOf(self: unknown, method: string): unknown {
+  return (typeof self === 'object' || typeof self === 'function') && self !== null ? (self as Record<string, unknown>)[method] : undefined;
+}
+
+function classNameOf(self: unknown): string {
+  return typeof self === 'function' ? self.name : ((self as { constructor?: Function } | undefined)?.constructor?.name ?? String(self));
+}
+
+function noSuchMethod(self: unknown, method: string, requester: string): UnknownMethodError {
+  return new UnknownMethodError(
+    `${requester} names method '${method}', but ${classNameOf(self)} has no such method. Check the spelling; static methods are named from static methods only.`,
   );
 }
