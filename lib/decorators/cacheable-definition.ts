@@ -4,7 +4,7 @@ import { digestKey } from '../keys/digest.js';
 import { DEFAULT_MAX_KEY_LENGTH, encodeArgs } from '../keys/encode-args.js';
 import { instanceIdentity } from '../keys/instance-identity.js';
 import { LastArgsMemo } from '../keys/last-args-memo.js';
-import { claimNamespace, defaultNamespace } from '../keys/namespaces.js';
+import { claimNamespace, defaultNamespace, type ClassOrigin } from '../keys/namespaces.js';
 import type { MethodSite } from './method-site.js';
 
 /** How a `@Cacheable` method turns a call into a key; shared by `@CacheEvict` and `@CachePut`. */
@@ -38,11 +38,13 @@ export class CacheableDefinition {
    * @param site - the decorated method
    * @param recipe - key options of the decorator
    * @param policy - load policy of the decorator
+   * @param origin - where the class is defined (tells a re-evaluated module from a conflict)
    */
   constructor(
     private readonly site: MethodSite,
     private readonly recipe: KeyRecipe,
     readonly policy: LoadPolicy,
+    private readonly origin: ClassOrigin | undefined,
   ) {
     this.label = `${site.owner?.name ?? '?'}.${site.member}`;
     if (site.owner !== undefined) this.bindOwner(site.owner);
@@ -98,7 +100,7 @@ export class CacheableDefinition {
 
   private bindOwner(owner: Function): void {
     const namespace = this.recipe.namespace ?? defaultNamespace(owner, this.site.member, this.site.isStatic);
-    claimNamespace(namespace, owner, (this.site.isStatic ? 'static ' : '') + this.site.member);
+    claimNamespace(namespace, owner, (this.site.isStatic ? 'static ' : '') + this.site.member, this.origin);
     this.label = `${owner.name || 'AnonymousClass'}.${this.site.member}`;
     this.namespace = namespace;
   }
