@@ -57,6 +57,8 @@ export interface CacheHealth {
 const OPTION_NAMES: readonly string[] = ['store', 'ttl', 'required', 'immutability', 'name'];
 const IMMUTABILITY_MODES: ReadonlySet<string> = new Set(['freeze', 'clone', 'none']);
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
+/** The cache's `ttl` when left out (`undefined` only: `null` is an error, not a default). */
+const DEFAULT_TTL_MS = 300_000;
 
 /**
  * A cache: one store plus every policy (single-flight, TTL, tags, immutability, events, stats,
@@ -104,7 +106,7 @@ export class Cache {
     validateCacheOptions(options);
     this.store = options.store ?? memoryStore();
     this.name = options.name ?? this.store.name;
-    this.defaultTtlMs = parseDuration(options.ttl ?? '5m', 'createCache ttl');
+    this.defaultTtlMs = options.ttl === undefined ? DEFAULT_TTL_MS : parseDuration(options.ttl, 'createCache ttl');
     this.required = options.required ?? false;
     this.immutability = options.immutability ?? 'freeze';
     const mode = this.immutability;

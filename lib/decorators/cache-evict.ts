@@ -6,8 +6,8 @@ import { publishMetadata, rejectNonPromiseReturn } from './reflect-metadata.js';
 import { TargetEntry, WriterSite, type TargetOptions } from './target-entry.js';
 import type { AsyncMethodDecorator, CacheSelection } from './types.js';
 
-/** Options of {@link CacheEvict}. `Args` are the decorated method's arguments. */
-export interface CacheEvictOptions<Args extends unknown[] = never[]> extends TargetOptions<Args>, CacheSelection {
+/** Options of {@link CacheEvict}. `Args` are the decorated method's arguments; `Method` the name given as `method`. */
+export interface CacheEvictOptions<Args extends unknown[] = never[], Method extends string = string> extends TargetOptions<Args, Method>, CacheSelection {
   /** Drop every entry of the target method or namespace (O(1) store work). */
   readonly allEntries?: boolean;
   /** Invalidate these tags: a list, or a function of the arguments. */
@@ -27,7 +27,9 @@ const OPTION_NAMES = ['method', 'args', 'key', 'namespace', 'allEntries', 'tags'
  * @CacheEvict({ method: 'getProduct', args: (p: Product) => [p.id] })
  * async updateProduct(p: Product): Promise<void> { ... }
  */
-export function CacheEvict<Args extends unknown[] = never[]>(options: CacheEvictOptions<Args>): AsyncMethodDecorator<Args, unknown> {
+export function CacheEvict<Args extends unknown[] = never[], Method extends string = string>(
+  options: CacheEvictOptions<Args, Method>,
+): AsyncMethodDecorator<Args, unknown, Method> {
   checkOptionNames('CacheEvict', options, OPTION_NAMES);
   checkTags('CacheEvict', options.tags);
   checkBoolean('CacheEvict', 'allEntries', options.allEntries);
@@ -63,11 +65,13 @@ export function CacheEvict<Args extends unknown[] = never[]>(options: CacheEvict
         if (tags !== undefined) await cache.invalidateTags(typeof tags === 'function' ? tags(...args) : tags);
       };
       const wrapper = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
+        // A target that is not @Cacheable must fail before the method writes anything.
+        target.definition(this, writer.label);
         if (beforeInvocation) await evict(this, args);
         const result: unknown = await original.apply(this, args);
         if (!beforeInvocation) await evict(this, args);
         return result;
       };
       return { wrapper, onInitialize: writer.onInitialize };
-    })) as AsyncMethodDecorator<Args, unknown>;
+    })) as AsyncMethodDecorator<Args, unknown, Method>;
 }

@@ -9,8 +9,8 @@ import { publishMetadata, rejectNonPromiseReturn } from './reflect-metadata.js';
 import { TargetEntry, WriterSite, type TargetOptions } from './target-entry.js';
 import type { AsyncMethodDecorator, CacheSelection } from './types.js';
 
-/** Options of {@link CachePut}. `Args` and `R` are the decorated method's arguments and result. */
-export interface CachePutOptions<Args extends unknown[] = never[], R = unknown> extends TargetOptions<Args>, CacheSelection {
+/** Options of {@link CachePut}. `Args` and `R` are the decorated method's arguments and result; `Method` the name given as `method`. */
+export interface CachePutOptions<Args extends unknown[] = never[], R = unknown, Method extends string = string> extends TargetOptions<Args, Method>, CacheSelection {
   /** TTL of the stored entry. Default: the target method's `ttl` (or the cache's, with `namespace`). */
   readonly ttl?: Duration | ((result: R) => Duration);
   /** Tags of the stored entry. Default: the target method's tags. */
@@ -27,7 +27,9 @@ const OPTION_NAMES = ['method', 'args', 'key', 'namespace', 'ttl', 'tags', 'cach
  * @CachePut({ method: 'getProduct', args: (p: Product) => [p.id] })
  * async saveProduct(p: Product): Promise<Product> { ... }
  */
-export function CachePut<Args extends unknown[] = never[], R = unknown>(options: CachePutOptions<Args, R>): AsyncMethodDecorator<Args, R> {
+export function CachePut<Args extends unknown[] = never[], R = unknown, Method extends string = string>(
+  options: CachePutOptions<Args, R, Method>,
+): AsyncMethodDecorator<Args, R, Method> {
   checkOptionNames('CachePut', options, OPTION_NAMES);
   checkString('CachePut', 'cache', options.cache);
   checkTags('CachePut', options.tags);
@@ -67,12 +69,13 @@ export function CachePut<Args extends unknown[] = never[], R = unknown>(options:
       const original = site.original;
       const writer = new WriterSite(site, target);
       const wrapper = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
+        // Before the method runs: a target that is not @Cacheable must fail before it writes.
+        const definition = target.definition(this, writer.label);
         const result: unknown = await original.apply(this, args);
         const cache = cacheName === undefined ? (defaultCacheOrUndefined() ?? getCache()) : getCache(cacheName);
-        const definition = target.definition(this, writer.label);
         const key = target.keyFor(this, args, writer.label);
         return cache.put(key, policyFor(definition, writer.label), result, target.targetArgs(args));
       };
       return { wrapper, onInitialize: writer.onInitialize };
-    })) as AsyncMethodDecorator<Args, R>;
+    })) as AsyncMethodDecorator<Args, R, Method>;
 }

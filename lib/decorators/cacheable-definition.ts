@@ -4,7 +4,7 @@ import { digestKey } from '../keys/digest.js';
 import { DEFAULT_MAX_KEY_LENGTH, encodeArgs } from '../keys/encode-args.js';
 import { instanceIdentity } from '../keys/instance-identity.js';
 import { LastArgsMemo } from '../keys/last-args-memo.js';
-import { claimNamespace, defaultNamespace } from '../keys/namespaces.js';
+import { claimNamespace, defaultNamespace, type ClassOrigin } from '../keys/namespaces.js';
 import type { MethodSite } from './method-site.js';
 
 /** How a `@Cacheable` method turns a call into a key; shared by `@CacheEvict` and `@CachePut`. */
@@ -38,11 +38,13 @@ export class CacheableDefinition {
    * @param site - the decorated method
    * @param recipe - key options of the decorator
    * @param policy - load policy of the decorator
+   * @param origin - where the class is defined (tells a re-evaluated module from a conflict)
    */
   constructor(
     private readonly site: MethodSite,
     private readonly recipe: KeyRecipe,
     readonly policy: LoadPolicy,
+    private readonly origin: ClassOrigin | undefined,
   ) {
     this.label = `${site.owner?.name ?? '?'}.${site.member}`;
     if (site.owner !== undefined) this.bindOwner(site.owner);
@@ -98,7 +100,7 @@ export class CacheableDefinition {
 
   private bindOwner(owner: Function): void {
     const namespace = this.recipe.namespace ?? defaultNamespace(owner, this.site.member, this.site.isStatic);
-    claimNamespace(namespace, owner, (this.site.isStatic ? 'static ' : '') + this.site.member);
+    claimNamespace(namespace, owner, (this.site.isStatic ? 'static ' : '') + this.site.member, this.origin);
     this.label = `${owner.name || 'AnonymousClass'}.${this.site.member}`;
     this.namespace = namespace;
   }
@@ -149,13 +151,35 @@ export class CacheableDefinition {
  * @throws UnknownMethodError when that method is missing or not decorated with `@Cacheable`
  */
 export function definitionOf(self: unknown, method: string, requester: string): CacheableDefinition {
-  const candidate = (typeof self === 'object' || typeof self === 'function') && self !== null ? (self as Record<string, unknown>)[method] : undefined;
+  const candidate = memberOf(self, method);
   const definition = typeof candidate === 'function' ? definitions.get(candidate) : undefined;
   if (definition !== undefined) return definition;
-  const className = typeof self === 'function' ? self.name : ((self as { constructor?: Function } | undefined)?.constructor?.name ?? String(self));
+  if (typeof candidate !== 'function') throw noSuchMethod(self, method, requester);
   throw new UnknownMethodError(
-    typeof candidate === 'function'
-      ? `${requester} names method '${method}' of ${className}, but it is not decorated with @Cacheable (it must be the outermost decorator). Decorate it, or name the right method.`
-      : `${requester} names method '${method}', but ${className} has no such method. Check the spelling; static methods are named from static methods only.`,
+    `${requester} names method '${method}' of ${classNameOf(self)}, but it is not decorated with @Cacheable (it must be the outermost decorator). Decorate it, or name the right method.`,
+  );
+}
+
+/**
+ * Check that `holder` (a prototype, or a class for static methods) has a method `method`, when
+ * the class is defined: whether it is `@Cacheable` is only known once every decorator ran.
+ *
+ * @throws UnknownMethodError when it has none
+ */
+export function requireMethod(holder: object, method: string, requester: string): void {
+  if (typeof memberOf(holder, method) !== 'function') throw noSuchMethod(holder, method, requester);
+}
+
+function memberOf(self: unknown, method: string): unknown {
+  return (typeof self === 'object' || typeof self === 'function') && self !== null ? (self as Record<string, unknown>)[method] : undefined;
+}
+
+function classNameOf(self: unknown): string {
+  return typeof self === 'function' ? self.name : ((self as { constructor?: Function } | undefined)?.constructor?.name ?? String(self));
+}
+
+function noSuchMethod(self: unknown, method: string, requester: string): UnknownMethodError {
+  return new UnknownMethodError(
+    `${requester} names method '${method}', but ${classNameOf(self)} has no such method. Check the spelling; static methods are named from static methods only.`,
   );
 }

@@ -2,6 +2,7 @@ import { getCache, defaultCacheOrUndefined } from '../cache/registry.js';
 import type { LoadPolicy } from '../cache/policy.js';
 import type { Duration } from '../cache/ttl.js';
 import { CacheableDefinition } from './cacheable-definition.js';
+import { decorationOrigin } from './decoration-origin.js';
 import { decorateMethod } from './method-site.js';
 import { checkBoolean, checkFunction, checkNamespace, checkOptionNames, checkString, checkTags, checkTtl } from './options-validation.js';
 import { publishMetadata, rejectNonPromiseReturn } from './reflect-metadata.js';
@@ -65,6 +66,7 @@ export function Cacheable<Args extends unknown[] = never[], R = unknown>(options
         site,
         { key: options.key as never, namespace, perInstance: options.perInstance },
         cacheablePolicy(options as CacheableOptions<unknown[], unknown>, ttlMs, site.member),
+        decorationOrigin(),
       );
       const original = site.original;
       const wrapper = function (this: unknown, ...args: unknown[]): Promise<unknown> {

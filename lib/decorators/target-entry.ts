@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../cache/errors.js';
-import { definitionOf, type CacheableDefinition } from './cacheable-definition.js';
+import { definitionOf, requireMethod, type CacheableDefinition } from './cacheable-definition.js';
 import type { MethodSite } from './method-site.js';
 import { checkFunction, checkNamespace, checkString } from './options-validation.js';
 
@@ -7,9 +7,12 @@ import { checkFunction, checkNamespace, checkString } from './options-validation
  * Which entry `@CacheEvict` / `@CachePut` address: a `@Cacheable` method of the same class by
  * name (its key derived by the very code that derives the read's key), or an explicit namespace.
  */
-export interface TargetOptions<Args extends unknown[]> {
-  /** A `@Cacheable` method of the same class (static methods name static methods). */
-  readonly method?: string;
+export interface TargetOptions<Args extends unknown[], Method extends string = string> {
+  /**
+   * A `@Cacheable` method of the same class (static methods name static methods). A name the
+   * class lacks is a type error, and an `UnknownMethodError` before any call runs the method.
+   */
+  readonly method?: Method;
   /** The arguments of `method` whose entry is meant, from this method's arguments. Default: the same arguments. */
   readonly args?: (...args: Args) => readonly unknown[];
   /** The entry's key, as the target's `key` function would give it (instead of `args`). */
@@ -61,6 +64,14 @@ export class TargetEntry {
     return this.args !== undefined || this.key !== undefined || this.method !== undefined;
   }
 
+  /**
+   * Legacy mode, when the class is defined: the named method must exist on `holder` (the
+   * prototype, or the class for static methods), so a misspelt name fails before any call.
+   */
+  requireMethodOn(holder: object, label: string): void {
+    if (this.method !== undefined) requireMethod(holder, this.method, `@${this.decorator} on ${label}`);
+  }
+
   /** The `@Cacheable` definition of the target method on `self`, if a method is named. */
   definition(self: unknown, label: string): CacheableDefinition | undefined {
     return this.method === undefined ? undefined : definitionOf(self, this.method, `@${this.decorator} on ${label}`);
@@ -92,9 +103,11 @@ export class TargetEntry {
 }
 
 /**
- * The `Class.method` label of a decorated writer (`@CacheEvict`, `@CachePut`) for messages, and,
- * in standard mode, a check of its target when the first instance is built: legacy decorators
- * know the class when they run, standard ones only then.
+ * The `Class.method` label of a decorated writer (`@CacheEvict`, `@CachePut`) for messages, and
+ * the early checks of its target: in legacy mode that the named method exists when the class is
+ * defined (its methods are on the prototype by then); in standard mode that it is a `@Cacheable`
+ * method when the first instance is built (or the class defined, for static methods), since
+ * standard decorators learn the class only then. Each call checks again before the method runs.
  */
 export class WriterSite {
   /** `Class.method`, or just `method` until the class is known. */
@@ -108,6 +121,7 @@ export class WriterSite {
    */
   constructor(site: MethodSite, target: TargetEntry) {
     this.label = site.owner === undefined ? site.member : `${site.owner.name}.${site.member}`;
+    if (site.owner !== undefined) target.requireMethodOn(site.isStatic ? site.owner : (site.owner.prototype as object), this.label);
     this.onInitialize =
       site.mode === 'standard'
         ? (self) => {

@@ -4,15 +4,36 @@
  * Promise (a decorated method always answers asynchronously).
  *
  * `Args` and `R` come from the options when their functions are annotated (e.g.
- * `key: (id: number) => ...`); the decorated method must then accept those arguments and
- * resolve to `R`. Unannotated, they accept any async method.
+ * `key: (id: number) => ...`); the decorated method must then accept those arguments (it may
+ * take more: a function of the arguments may leave out the last ones, as `() => 'fixed'` does)
+ * and resolve to `R`. Unannotated, they accept any async method. `Method` is the name given as
+ * `method` to `@CacheEvict` / `@CachePut`: the decorated method's class (for a static method,
+ * the class itself) must have a public method of that name.
  */
-export interface AsyncMethodDecorator<Args extends unknown[], R> {
+export interface AsyncMethodDecorator<Args extends unknown[], R, Method extends string = string> {
   /** TC39 standard decorators (TypeScript >= 5.0 without `experimentalDecorators`). */
-  <This, M extends (this: This, ...args: Args) => Promise<R>>(value: M, context: ClassMethodDecoratorContext<This, M>): M;
+  <This extends WithMethod<Method>, M extends (this: This, ...args: LeadingArgs<Args>) => Promise<R>>(value: M, context: ClassMethodDecoratorContext<This, M>): M;
   /** Legacy decorators (`experimentalDecorators`: NestJS, TypeORM...). */
-  <M extends (...args: Args) => Promise<R>>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<M>): TypedPropertyDescriptor<M>;
+  <Target extends WithMethod<Method>, M extends (...args: LeadingArgs<Args>) => Promise<R>>(
+    target: Target,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): TypedPropertyDescriptor<M>;
 }
+
+/**
+ * A method's arguments as seen by a function of its first arguments: `Args`, then anything
+ * (compared as `never`, which fits every parameter type), so that a method taking more
+ * arguments than the options' functions still fits while a differently typed one does not.
+ */
+export type LeadingArgs<Args extends unknown[]> = [...Args, ...never[]];
+
+/**
+ * What has a method named `Method`: the check behind a misspelt `@CacheEvict({ method })` being
+ * a type error. A `method` of type `string` (not a literal) is not checked: the way to name a
+ * method the type cannot see, such as a `private` one (`method: 'load' as string`).
+ */
+export type WithMethod<Method extends string> = string extends Method ? unknown : { readonly [Name in Method]: (...args: never) => Promise<unknown> };
 
 /**
  * `T`, but not a place TypeScript infers `T` from: argument types are inferred from functions

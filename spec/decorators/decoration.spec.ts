@@ -239,33 +239,121 @@ describe(`decoration (${decoratorMode} decorators)`, () => {
   });
 
   describe('references to other methods', () => {
-    it('reports a @CacheEvict naming a method that does not exist', async () => {
-      class Broken {
-        @Cacheable({ namespace: uniqueNamespace() })
-        async read(id: number): Promise<number> {
-          return id;
+    // `method` typed as a plain string: the type check (a misspelt literal is a type error,
+    // see spec/types/consumer.ts) is skipped, so that the run-time checks are what is tested.
+    const raed: string = 'raed';
+
+    it('rejects a @CacheEvict or @CachePut naming a missing method before any call runs the method', async () => {
+      for (const [decorator, make] of [
+        ['CacheEvict', () => CacheEvict({ method: raed })],
+        ['CachePut', () => CachePut({ method: raed })],
+      ] as const) {
+        let runs = 0;
+        let error: unknown;
+        try {
+          class Broken {
+            @Cacheable({ namespace: uniqueNamespace() })
+            async read(id: number): Promise<number> {
+              return id;
+            }
+            @make()
+            async write(id: number): Promise<number> {
+              runs++;
+              return id;
+            }
+          }
+          // Legacy decorators see the class's methods when it is defined; standard ones when
+          // the first instance is built. Either way, never after the method body ran.
+          const instance = new Broken();
+          await instance.write(1);
+        } catch (e) {
+          error = e;
         }
-        @CacheEvict({ method: 'raed' })
-        async write(id: number): Promise<void> {}
+        expect(error, decorator).to.be.instanceOf(UnknownMethodError);
+        expect((error as Error).message).to.contain("'raed'").and.contain(`@${decorator} on`).and.contain('no such method');
+        expect(runs, decorator).to.equal(0);
       }
-      const error = await rejection(() => new Broken().write(1));
-      expect(error).to.be.instanceOf(UnknownMethodError);
-      expect((error as Error).message).to.contain("'raed'");
     });
 
-    it('reports a @CachePut naming a method that is not @Cacheable', async () => {
+    it('rejects a missing method when the class is defined (legacy decorators) or built (standard)', () => {
+      const error = thrown(() => {
+        class Broken {
+          @CacheEvict({ method: raed })
+          async write(id: number): Promise<void> {}
+        }
+        if (decoratorMode === 'standard') new Broken();
+      });
+      expect(error).to.be.instanceOf(UnknownMethodError);
+    });
+
+    it('rejects a static method naming an instance method when the class is defined', () => {
+      const read: string = 'read';
+      const error = thrown(() => {
+        class Broken {
+          @Cacheable({ namespace: uniqueNamespace() })
+          async read(id: number): Promise<number> {
+            return id;
+          }
+          @CacheEvict({ method: read })
+          static async write(id: number): Promise<void> {}
+        }
+        return Broken;
+      });
+      expect(error).to.be.instanceOf(UnknownMethodError);
+      expect((error as Error).message).to.contain('static methods are named from static methods only');
+    });
+
+    for (const beforeInvocation of [false, true]) {
+      it(`rejects a @CacheEvict${beforeInvocation ? ' with beforeInvocation' : ''} naming a method that is not @Cacheable before the method runs`, async () => {
+        let runs = 0;
+        class Broken {
+          async read(id: number): Promise<number> {
+            return id;
+          }
+          @CacheEvict({ method: 'read', beforeInvocation })
+          async write(id: number): Promise<void> {
+            runs++;
+          }
+        }
+        const error = await rejection(() => new Broken().write(1));
+        expect(error).to.be.instanceOf(UnknownMethodError);
+        expect((error as Error).message).to.contain('not decorated with @Cacheable');
+        expect(runs).to.equal(0);
+      });
+    }
+
+    it('rejects a @CachePut naming a method that is not @Cacheable before the method runs', async () => {
+      let runs = 0;
       class Broken {
         async read(id: number): Promise<number> {
           return id;
         }
         @CachePut({ method: 'read' })
         async write(id: number): Promise<number> {
+          runs++;
           return id;
         }
       }
       const error = await rejection(() => new Broken().write(1));
       expect(error).to.be.instanceOf(UnknownMethodError);
       expect((error as Error).message).to.contain('not decorated with @Cacheable');
+      expect(runs).to.equal(0);
+    });
+
+    it('accepts a writer declared before the @Cacheable method it names', async () => {
+      let loads = 0;
+      class Svc {
+        @CacheEvict({ method: 'read' })
+        async write(id: number): Promise<void> {}
+        @Cacheable({ namespace: uniqueNamespace() })
+        async read(id: number): Promise<number> {
+          return ++loads;
+        }
+      }
+      const svc = new Svc();
+      expect(await svc.read(1)).to.equal(1);
+      await svc.write(1);
+      expect(await svc.read(1)).to.equal(2);
     });
   });
 

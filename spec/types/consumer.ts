@@ -90,6 +90,70 @@ export class ProductService {
     return p;
   }
 
+  // Functions of the arguments may take fewer parameters than the method.
+  @Cacheable({ key: () => 'fixed' })
+  async fixedKey(id: number): Promise<number> {
+    return id;
+  }
+
+  // Functions of one options object that take different numbers of parameters: name the
+  // method's arguments once (TypeScript infers them from one function only).
+  @Cacheable<[id: number, force: boolean]>({ key: (id) => id, tags: () => ['all'], condition: (id, force) => !force })
+  async mixedArities(id: number, force: boolean): Promise<number> {
+    return force ? 0 : id;
+  }
+
+  @CacheEvict({ method: 'getProduct', args: (id: number) => [id] })
+  async write(id: number, value: string): Promise<void> {
+    void value;
+  }
+
+  @CacheEvict({ method: 'getProduct', args: () => [] })
+  async writeFixed(id: number): Promise<void> {
+    void id;
+  }
+
+  @CachePut({ method: 'getProduct', args: (p: Product) => [p.id] })
+  async savePartly(p: Product, note: string): Promise<Product> {
+    void note;
+    return p;
+  }
+
+  @CacheEvict({ method: 'config' })
+  static async reloadConfig(): Promise<void> {}
+
+  // A name the types cannot check (e.g. a private method), given as a plain string.
+  @CacheEvict({ method: 'getProduct' as string })
+  async untyped(id: number): Promise<void> {
+    void id;
+  }
+
+  // @ts-expect-error the arguments function's parameters must match the method's
+  @CacheEvict({ method: 'getProduct', args: (id: number) => [id] })
+  async wrongWriterArgs(name: string): Promise<void> {
+    void name;
+  }
+
+  // @ts-expect-error a misspelt method name is a type error
+  @CacheEvict({ method: 'getProdcut' })
+  async misspeltEvict(id: number): Promise<void> {
+    void id;
+  }
+
+  // @ts-expect-error a misspelt method name is a type error
+  @CachePut({ method: 'getProdcut', args: (p: Product) => [p.id] })
+  async misspeltPut(p: Product): Promise<Product> {
+    return p;
+  }
+
+  // @ts-expect-error static methods name static methods
+  @CacheEvict({ method: 'getProduct', allEntries: true })
+  static async staticNamesInstance(): Promise<void> {}
+
+  // @ts-expect-error instance methods name instance methods
+  @CacheEvict({ method: 'config', allEntries: true })
+  async instanceNamesStatic(): Promise<void> {}
+
   // @ts-expect-error a decorated method must return a Promise
   @Cacheable()
   syncValue(): number {
