@@ -184,23 +184,27 @@ describe('redis key layout', () => {
     }
   });
 
-  it('lays keys out as prefix:namespace:key standalone and prefix{tag}:namespace:key on a Cluster', () => {
+  it('lays every key out under prefix: (prefix:namespace:key standalone, prefix:{tag}:namespace:key on a Cluster)', () => {
     const standalone = new KeyLayout('app', 1, false);
     const shard = standalone.shardOf('ns:id');
     expect(standalone.entryKey(shard, 'ns:id')).to.equal('app:ns:id');
-    expect(standalone.namespaceKeyOf(shard, 'ns:id')).to.equal('app#ns:ns');
-    expect(standalone.tagKey(shard, 't')).to.equal('app#tag:t');
-    expect(shard.allKey).to.equal('app#all');
+    expect(standalone.namespaceKeyOf(shard, 'ns:id')).to.equal('app::ns:ns');
+    expect(standalone.tagKey(shard, 't')).to.equal('app::tag:t');
+    expect(shard.allKey).to.equal('app::all');
 
     const cluster = new KeyLayout('app', 16, true);
     const slots = new Set<number>();
     for (let i = 0; i < 400; i++) {
       const s = cluster.shardOf(`ns:${i}`);
       const key = cluster.entryKey(s, `ns:${i}`);
-      expect(key).to.match(/^app\{[0-9a-z]+\}:ns:\d+$/);
+      expect(key).to.match(/^app:\{[0-9a-z]+\}:ns:\d+$/);
       // Entry and its generation keys share one slot, whatever braces the key itself contains.
       expect(keySlot(cluster.namespaceKeyOf(s, `ns:${i}`))).to.equal(keySlot(key));
       expect(keySlot(cluster.entryKey(s, `ns:{x}${i}`))).to.equal(keySlot(s.allKey));
+      for (const own of [s.allKey, cluster.namespaceKeyOf(s, `ns:${i}`), cluster.tagKey(s, 't')]) {
+        expect(own.startsWith(`${s.base}::`), own).to.equal(true);
+        expect(own.startsWith('app:{'), own).to.equal(true);
+      }
       slots.add(keySlot(key));
     }
     expect(slots.size).to.equal(16); // one namespace spreads over every shard
@@ -215,7 +219,8 @@ describe('redis key layout', () => {
       tokens.add(b.next());
     }
     expect(tokens.size).to.equal(2000);
-    for (const token of tokens) expect(token).to.match(/^[A-Za-z0-9_-]+$/);
+    // The shape the WRITE script accepts at a generation key (IS_TOKEN in scripts.ts).
+    for (const token of tokens) expect(token).to.match(/^[A-Za-z0-9_-]{13,18}$/);
   });
 
   it('rounds a TTL up to whole milliseconds, at least 1, and drops PX for huge or infinite ones', () => {

@@ -74,7 +74,8 @@ describe('redisStore on a single server', function () {
         } finally {
           monitor.disconnect();
         }
-        const sets = seen.filter((args) => args[0]?.toLowerCase() === 'set' && args[1]?.startsWith(`${prefix}:`));
+        // Entries only (generation keys, `prefix::...`, are SET too).
+        const sets = seen.filter((args) => args[0]?.toLowerCase() === 'set' && args[1]?.startsWith(`${prefix}:`) && !args[1].startsWith(`${prefix}::`));
         expect(sets.map((args) => [args[1], args[3], args[4]])).to.deep.equal([
           [`${prefix}:orders:42`, 'PX', '1501'],
           [`${prefix}:orders:43`, 'PX', '1'],
@@ -136,10 +137,10 @@ describe('redisStore on a single server', function () {
       it('keeps generation keys next to entries, with a TTL covering them', async () => {
         await store.set('ns', 'a', 1, { ttlMs: 5_000, tags: ['t'] });
         const keys = (await raw.keys(`${prefix}*`)).sort();
-        expect(keys).to.deep.equal([`${prefix}#all`, `${prefix}#ns:ns`, `${prefix}#tag:t`, `${prefix}:ns:a`].sort());
+        expect(keys).to.deep.equal([`${prefix}::all`, `${prefix}::ns:ns`, `${prefix}::tag:t`, `${prefix}:ns:a`].sort());
         for (const key of keys) expect(await raw.pttl(key), key).to.be.within(4_000, 5_000);
         await store.set('ns', 'b', 1, { ttlMs: Infinity });
-        expect(await raw.pttl(`${prefix}#ns:ns`)).to.equal(-1);
+        expect(await raw.pttl(`${prefix}::ns:ns`)).to.equal(-1);
       });
     });
 
@@ -366,11 +367,56 @@ describe('redisStore on a single server', function () {
         await store.set('ns', 'a', 'old', { ttlMs: LONG, tags: ['t'] });
         await store.invalidateTags(['t']); // the tag generation key is gone
         await store.set('ns', 'b', 'new', { ttlMs: LONG, tags: ['t'] }); // recreated with a fresh token
-        await raw.del(`${prefix}#tag:t`); // as if Redis evicted it
+        await raw.del(`${prefix}::tag:t`); // as if Redis evicted it
         await store.set('ns', 'c', 'newer', { ttlMs: LONG, tags: ['t'] });
         expect((await store.getMany([['ns', 'a'], ['ns', 'b'], ['ns', 'c']])).map((e) => e?.value)).to.deep.equal([undefined, undefined, 'newer']);
-        await raw.del(`${prefix}#ns:ns`, `${prefix}#all`);
+        await raw.del(`${prefix}::ns:ns`, `${prefix}::all`);
         expect(await store.get('ns', 'c')).to.equal(undefined);
+      });
+
+      describe('a generation key holding a value the store did not write', () => {
+        const junk: Array<[string, (key: string) => Promise<unknown>]> = [
+          ['a value with ":"', (key) => raw.set(key, 'junk:with:colons')],
+          ['a short string', (key) => raw.set(key, 'x')],
+          ['a long string', (key) => raw.set(key, 'y'.repeat(300))],
+          ['spaces and bytes', (key) => raw.set(key, Buffer.from('a b\u0000\xff c d e f g h i j'))],
+          ['a hash', async (key) => {
+            await raw.del(key);
+            return raw.hset(key, 'field', 'value');
+          }],
+        ];
+        const generationKeys: Array<[string, () => string]> = [
+          ['prefix', () => `${prefix}::all`],
+          ['namespace', () => `${prefix}::ns:ns`],
+          ['tag', () => `${prefix}::tag:t`],
+        ];
+        for (const [which, keyOf] of generationKeys) {
+          for (const [what, write] of junk) {
+            it(`${which} key, ${what}: the entry is a miss, the next write repairs it, the following read hits`, async () => {
+              const notices: StoreNotice[] = [];
+              store.onNotice((notice) => notices.push(notice));
+              await store.set('ns', 'a', 'before', { ttlMs: LONG, tags: ['t'] });
+              expect((await store.get('ns', 'a'))?.value).to.equal('before');
+              await write(keyOf());
+              expect(await store.get('ns', 'a')).to.equal(undefined); // an invalidation
+              await store.set('ns', 'a', 'after', { ttlMs: LONG, tags: ['t'] });
+              expect((await store.get('ns', 'a'))?.value).to.equal('after');
+              expect((await store.getMany([['ns', 'a']]))[0]?.value).to.equal('after');
+              expect(await raw.type(keyOf())).to.equal('string');
+              expect(await raw.get(keyOf())).to.match(/^[A-Za-z0-9_-]{13,18}$/);
+              expect(await store.delete('ns', 'a')).to.equal(true);
+              expect(notices.map((notice) => notice.type)).to.deep.equal([]);
+            });
+          }
+        }
+
+        it('deletes and counts entries whatever the generation keys hold', async () => {
+          await store.set('ns', 'a', 1, { ttlMs: LONG, tags: ['t'] });
+          await raw.del(`${prefix}::ns:ns`);
+          await raw.hset(`${prefix}::ns:ns`, 'f', 'v');
+          expect(await store.delete('ns', 'a')).to.equal(false); // stale: not a live entry
+          expect(await raw.exists(`${prefix}:ns:a`)).to.equal(0);
+        });
       });
 
       it('keeps stores with different prefixes apart', async () => {

@@ -351,7 +351,7 @@ describe('tieredStore', function () {
         expect(health.ok).to.equal(true);
         expect(health.store).to.equal(`tiered(memory+redis(127.0.0.1:${redis.server?.port}/0))`);
         expect(health.latencyMs).to.be.a('number');
-        expect(health.details).to.include({ l1Entries: 1, l1MaxEntries: 10_000, bus: 'up', channel: `${prefix}#bus`, l2Status: 'ready', l2Prefix: prefix });
+        expect(health.details).to.include({ l1Entries: 1, l1MaxEntries: 10_000, bus: 'up', channel: `${prefix}::bus`, l2Status: 'ready', l2Prefix: prefix });
       });
 
       it('closes L1, L2 and the subscriber connection; close is idempotent; later operations reject', async () => {
@@ -597,10 +597,10 @@ describe('tieredStore', function () {
       const store = tieredStore({ l1: memoryStore({ name: 'hot' }), l2: redisStore({ url: 'redis://127.0.0.1:1', prefix: 'app' }), l1Ttl: '30s' });
       expect(store.name).to.equal('tiered(hot+redis(127.0.0.1:1/0))');
       expect(store.l1TtlMs).to.equal(30_000);
-      expect(store.channel).to.equal('app#bus');
+      expect(store.channel).to.equal('app::bus');
       expect(store.sharesReferences).to.equal(true);
       expect(store.stats.bus).to.equal('idle');
-      expect(tieredStore({ l1: memoryStore(), l2: redisStore({ url: 'redis://127.0.0.1:1/3', prefix: 'app' }) }).channel).to.equal('app#bus:3');
+      expect(tieredStore({ l1: memoryStore(), l2: redisStore({ url: 'redis://127.0.0.1:1/3', prefix: 'app' }) }).channel).to.equal('app::bus:3');
       await store.close();
     });
 
