@@ -5,7 +5,7 @@
  */
 import { inspect } from 'node:util';
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
+import { Redis as IORedis, type Redis } from 'ioredis';
 import {
   BackendError,
   CacheClosedError,
@@ -647,6 +647,84 @@ describe('redisStore on a single server', function () {
         }
         expect(error, JSON.stringify(options)).to.be.instanceOf(InvalidOptionError);
         expect(leaks((error as Error).message), (error as Error).message).to.equal(false);
+      }
+    });
+  });
+
+  describe('a database the server refuses', () => {
+    const redis = redisSuite('redisStore refused database', { server: { args: ['--databases', '4'] } });
+    let raw: Redis;
+    before(() => {
+      raw = rawRedis(redis.url);
+    });
+    after(() => raw?.disconnect());
+    beforeEach(() => raw.flushall());
+
+    /** Every operation fails with a BackendError naming the database; nothing lands anywhere. */
+    async function expectRefused(store: RedisStore): Promise<void> {
+      const outcomes = await Promise.all([
+        store.set('ns', 'a', 1, { ttlMs: LONG, tags: ['t'] }),
+        store.get('ns', 'a'),
+        store.getMany([['ns', 'a']]),
+        store.setMany([{ namespace: 'ns', id: 'b', value: 2, ttlMs: LONG }]),
+        store.delete('ns', 'a'),
+        store.deleteMany([['ns', 'a']]),
+        store.deleteNamespace('ns'),
+        store.invalidateTags(['t']),
+        store.clear(),
+      ].map((op) => op.then(() => undefined, (error: unknown) => error)));
+      for (const error of outcomes) {
+        expect(error).to.be.instanceOf(BackendError);
+        expect((error as Error).message).to.contain('refused database 9').and.contain('"databases" setting');
+        expect((error as Error).cause).to.be.instanceOf(Error);
+        expect(((error as Error).cause as Error).message).to.match(/DB index is out of range/);
+      }
+      // A second round, on the now ready connection, fails the same way.
+      const again = await store.set('ns', 'c', 3, { ttlMs: LONG }).then(() => undefined, (error: unknown) => error);
+      expect((again as Error)?.message).to.contain('refused database 9');
+      const health = await store.health();
+      expect(health.ok).to.equal(false);
+      expect(health.error).to.contain('refused database 9').and.contain('"databases" setting');
+      for (let db = 0; db < 4; db++) {
+        await raw.select(db);
+        expect(await raw.dbsize(), `database ${db}`).to.equal(0);
+      }
+      await raw.select(0);
+    }
+
+    it('fails every operation and health for redis://host/9 on a server with 4 databases, writing nowhere', async () => {
+      const store = redisStore({ url: `${redis.url}/9`, prefix: 'db' });
+      try {
+        await expectRefused(store);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('does the same for db: 9 given through an application-made client', async () => {
+      const client = new IORedis({ port: redis.server?.port as number, host: '127.0.0.1', db: 9, lazyConnect: true });
+      client.on('error', () => undefined);
+      const store = redisStore({ client, prefix: 'db' });
+      try {
+        await expectRefused(store);
+      } finally {
+        await store.close();
+        client.disconnect();
+      }
+    });
+
+    it('still works for a database the server has', async () => {
+      const store = redisStore({ url: `${redis.url}/3`, prefix: 'db' });
+      try {
+        await store.set('ns', 'a', 'in 3', { ttlMs: LONG });
+        expect((await store.get('ns', 'a'))?.value).to.equal('in 3');
+        expect((await store.health()).ok).to.equal(true);
+        await raw.select(3);
+        expect(await raw.exists('db:ns:a')).to.equal(1);
+        await raw.select(0);
+        expect(await raw.exists('db:ns:a')).to.equal(0);
+      } finally {
+        await store.close();
       }
     });
   });
