@@ -621,6 +621,8 @@ describe('redisStore on a single server', function () {
       try {
         const error = (await store.get('ns', 'a').then(() => undefined, (e: unknown) => e)) as Error;
         expect(error).to.be.instanceOf(BackendError);
+        expect(error.message).to.contain('authentication failed').and.contain('Check the user and password');
+        expect((error.cause as Error).message).to.match(/WRONGPASS|invalid/i);
         const everything = `${error.message} ${inspect(error, { depth: 10 })} ${JSON.stringify(await store.health())} ${store.name}`;
         expect(everything).to.not.contain(WRONG);
         expect(everything).to.not.contain(encodeURIComponent(WRONG));

@@ -410,6 +410,8 @@ describe('tieredStore', function () {
       const a = make();
       const b = make();
       const cache = createCache({ store: b });
+      const backendErrors: Error[] = [];
+      cache.on('backend-error', ({ error }) => backendErrors.push(error)); // handled: no process warning
       await busUp(a, b);
       await heard(a, b, () => a.set(ns, 'k', 'before', { ttlMs: LONG }));
       expect((await b.get(ns, 'k'))?.value).to.equal('before');
@@ -428,6 +430,7 @@ describe('tieredStore', function () {
       // a cached call runs uncached and answers
       expect(await cache.getOrSet(`${ns}:m`, async () => 'computed')).to.equal('computed');
       expect(cache.stats().backendErrors).to.be.greaterThan(0);
+      expect(backendErrors[0]).to.be.instanceOf(BackendError);
       expect((await b.health()).ok).to.equal(false);
       expect((await b.health()).details?.['bus']).to.equal('down');
       await sleep(300); // publish retries and reconnects run meanwhile

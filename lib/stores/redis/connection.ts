@@ -475,7 +475,7 @@ export class RedisConnection {
         deadlines.settle(pending);
         // Still not ready (closed, reconnecting): execute fails fast; ready: it checks the refusal.
         const status = client.status;
-        if (status !== 'ready' && this.#unavailable(client) === undefined) reject(new Unavailable(`not connected to Redis (${status})`));
+        if (status !== 'ready' && this.#unavailable(client) === undefined) reject(new Unavailable(`the connection attempt did not succeed; ${status}`));
         else this.execute(fn, deadline).then(resolve, reject);
       });
     });
@@ -509,7 +509,7 @@ export class RedisConnection {
   #unavailable(client: Redis | Cluster): Unavailable | undefined {
     const status = client.status;
     if (status === 'end' || DOWN_STATES.has(status)) {
-      return new Unavailable(`not connected to Redis (${status === 'end' ? 'the client was closed' : status})`);
+      return new Unavailable(status === 'end' ? 'the client was closed' : status === 'reconnecting' ? 'the connection closed; reconnecting' : status);
     }
     return undefined;
   }
@@ -551,11 +551,13 @@ export class RedisConnection {
       const explained = explainFailure(seen, this.#address, this.#options.prefix);
       return this.#backend(operation, { what: `not connected: ${explained.what}`, check: explained.check }, seen);
     }
+    // No client error to explain it: the server closed the connection (a restart, a shutdown...).
     const address = this.#address;
-    const state = error instanceof Unavailable ? error.why : `the connection was lost (${this.#options.redact(String((error as Error)?.message ?? error))})`;
+    // (The client's own words for a dropped command, "max retries per request", mislead: it is in the cause.)
+    const state = error instanceof Unavailable ? error.why : 'the connection closed before Redis answered';
     return this.#backend(
       operation,
-      { what: `${state}${address === undefined ? '' : ` at ${address}`}`, check: 'that Redis is running and reachable from this host; the store reconnects by itself' },
+      { what: `not connected to ${address ?? 'Redis'} (${state})`, check: "that Redis is running and reachable from this host, and the server's log; the store reconnects by itself" },
       error instanceof Unavailable ? undefined : cleanError(error, this.#options.redact),
     );
   }
