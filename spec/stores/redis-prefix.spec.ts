@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
-import { createCache, memoryStore, redisStore, tieredStore, type TieredStore } from '../../lib/index.js';
+import { BackendError, createCache, memoryStore, redisStore, tieredStore, type TieredStore } from '../../lib/index.js';
 import { until } from '../helpers/deferred.js';
 import { randomPrefix, rawCommand, redisSuite } from '../helpers/redis-server.js';
 import { rawRedis } from '../helpers/redis-tools.js';
@@ -126,5 +126,21 @@ describe('redisStore keeps every key and channel under prefix:', function () {
       restricted.disconnect();
     }
     await workload(url, prefix, admin);
+  });
+
+  it('says which ACL rules the store needs when the user lacks them', async () => {
+    const prefix = randomPrefix('noacl');
+    const user = `cf-${prefix}`;
+    const port = redis.server?.port as number;
+    expect(await rawCommand(port, `ACL SETUSER ${user} on >pw resetkeys ~elsewhere:* resetchannels +@all`)).to.equal('+OK');
+    const store = redisStore({ url: `redis://${user}:pw@127.0.0.1:${port}`, prefix });
+    try {
+      const error = (await store.set('ns', 'a', 1, { ttlMs: LONG }).then(() => undefined, (e: unknown) => e)) as Error;
+      expect(error).to.be.instanceOf(BackendError);
+      expect(error.message).to.contain('the Redis user lacks a permission').and.contain(`~${prefix}:*`).and.contain(`&${prefix}:*`);
+      expect((error.cause as Error).message).to.match(/^NOPERM/);
+    } finally {
+      await store.close();
+    }
   });
 });
