@@ -679,7 +679,7 @@ describe('redisStore on a single server', function () {
         expect(error).to.be.instanceOf(BackendError);
         expect((error as Error).message).to.contain('refused database 9').and.contain('"databases" setting');
         expect((error as Error).cause).to.be.instanceOf(Error);
-        expect(((error as Error).cause as Error).message).to.match(/DB index is out of range/);
+        expect(((error as Error).cause as Error).message).to.match(/DB index is out of range|is on database 0/);
       }
       // A second round, on the now ready connection, fails the same way.
       const again = await store.set('ns', 'c', 3, { ttlMs: LONG }).then(() => undefined, (error: unknown) => error);
@@ -709,6 +709,39 @@ describe('redisStore on a single server', function () {
       const store = redisStore({ client, prefix: 'db' });
       try {
         await expectRefused(store);
+      } finally {
+        await store.close();
+        client.disconnect();
+      }
+    });
+
+    it('does the same for a client that was already connected (its SELECT refused) before the store got it', async () => {
+      const client = new IORedis({ port: redis.server?.port as number, host: '127.0.0.1', db: 9 });
+      client.on('error', () => undefined);
+      await new Promise((resolve) => client.once('ready', resolve));
+      const store = redisStore({ client, prefix: 'db' });
+      try {
+        const error = (await store.set('ns', 'a', 1, { ttlMs: LONG }).then(() => undefined, (e: unknown) => e)) as Error;
+        expect(error).to.be.instanceOf(BackendError);
+        expect(error.message).to.contain('refused database 9').and.contain('the connection is on database 0');
+        await expectRefused(store);
+      } finally {
+        await store.close();
+        client.disconnect();
+      }
+    });
+
+    it('trusts an already connected client whose database the server has', async () => {
+      const client = new IORedis({ port: redis.server?.port as number, host: '127.0.0.1', db: 2 });
+      client.on('error', () => undefined);
+      await new Promise((resolve) => client.once('ready', resolve));
+      const store = redisStore({ client, prefix: 'db' });
+      try {
+        await store.set('ns', 'a', 'in 2', { ttlMs: LONG });
+        expect((await store.get('ns', 'a'))?.value).to.equal('in 2');
+        await raw.select(2);
+        expect(await raw.exists('db:ns:a')).to.equal(1);
+        await raw.select(0);
       } finally {
         await store.close();
         client.disconnect();

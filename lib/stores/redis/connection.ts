@@ -161,6 +161,9 @@ class Unavailable {
   constructor(readonly why: string) {}
 }
 
+/** Marks an adopted connection whose database is not checked yet (see `RedisConnection.#verifyThen`). */
+const UNVERIFIED = new Error('not verified yet');
+
 /** Raw rejection of {@link RedisConnection.execute}: the server refused the database of the connection. */
 class DatabaseRefused {
   constructor(readonly error: Error) {}
@@ -280,6 +283,8 @@ export class RedisConnection {
   #refusal: Error | undefined;
   /** The last connection-level error since the client was last ready (password-free). */
   #connectionError: Error | undefined;
+  /** The `CLIENT INFO` check of an adopted connection, while it runs (see {@link #verifyThen}). */
+  #verifying: Promise<void> | undefined;
   /** Resolves when the client's next connection attempt settles (see {@link #whenReady}). */
   #settling: Promise<void> | undefined;
   readonly #onError = (error: Error): void => {
@@ -309,6 +314,8 @@ export class RedisConnection {
     if (target.kind === 'client') {
       this.#client = appClient(target.client);
       this.#listen(this.#client);
+      // Connected before the store saw it: whether its SELECT was refused is asked on first use.
+      if (this.#verifyDatabase && this.#client.status === 'ready') this.#refusal = UNVERIFIED;
     } else {
       // Start loading ioredis now (creating a Redis store is the signal), without connecting.
       this.#clientPromise = this.#create();
@@ -438,7 +445,8 @@ export class RedisConnection {
       if (unavailable !== undefined) return Promise.reject(unavailable);
       if (this.#verifyDatabase) return this.#whenReady(client, fn, deadline);
     }
-    if (this.#refusal !== undefined) return Promise.reject(new DatabaseRefused(this.#refusal));
+    const refusal = this.#refusal;
+    if (refusal !== undefined) return refusal === UNVERIFIED ? this.#verifyThen(client, fn, deadline) : Promise.reject(new DatabaseRefused(refusal));
     return new Promise<T>((resolve, reject) => {
       let work: Promise<T>;
       try {
@@ -477,6 +485,42 @@ export class RedisConnection {
         const status = client.status;
         if (status !== 'ready' && this.#unavailable(client) === undefined) reject(new Unavailable(`the connection attempt did not succeed; ${status}`));
         else this.execute(fn, deadline).then(resolve, reject);
+      });
+    });
+  }
+
+  /**
+   * For a client that was already connected when the store got it: ask the server which database
+   * the connection is on (`CLIENT INFO`, Redis >= 6.2; older servers cannot tell, and the store
+   * trusts the client), then {@link execute}.
+   */
+  #verifyThen<T>(client: Redis | Cluster, fn: (client: Redis | Cluster) => Promise<T>, deadline: number): Promise<T> {
+    const database = this.#database;
+    this.#verifying ??= (client as Redis)
+      .call('CLIENT', 'INFO')
+      .then(
+        (info) => {
+          const on = /(?:^|\s)db=(\d+)/.exec(String(info))?.[1];
+          if (this.#refusal !== UNVERIFIED) return;
+          this.#refusal =
+            on !== undefined && Number(on) !== database
+              ? new Error(`the connection is on database ${on}: its SELECT ${database} was refused before the store got the client`)
+              : undefined;
+        },
+        () => {
+          if (this.#refusal === UNVERIFIED) this.#refusal = undefined;
+        },
+      )
+      .finally(() => {
+        this.#verifying = undefined;
+      });
+    const verifying = this.#verifying;
+    return new Promise<T>((resolve, reject) => {
+      const pending = this.#deadlines.add(deadline, reject);
+      verifying.then(() => {
+        if (pending.done) return;
+        this.#deadlines.settle(pending);
+        this.execute(fn, deadline).then(resolve, reject); // the check always settles the mark
       });
     });
   }
