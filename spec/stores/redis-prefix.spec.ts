@@ -108,25 +108,29 @@ describe('redisStore keeps every key and channel under prefix:', function () {
     expect(channels).to.deep.equal([`${prefix}::bus`]);
   });
 
-  it('works for an ACL user restricted to ~prefix:* &prefix:*', async () => {
-    const prefix = randomPrefix('acl');
-    const user = `cf-${prefix}`;
-    const port = redis.server?.port as number;
-    expect(await rawCommand(port, `ACL SETUSER ${user} on >pw resetkeys ~${prefix}:* resetchannels &${prefix}:* +@all`)).to.equal('+OK');
-    const url = `redis://${user}:pw@127.0.0.1:${port}`;
-    // The restriction holds: outside prefix: is refused to this user.
-    const restricted = rawRedis(url);
-    try {
-      expect(await restricted.set(`${prefix}:x`, '1')).to.equal('OK');
-      const refused = await restricted.set(`${prefix}#x`, '1').then(() => undefined, (error: unknown) => error);
-      expect(String(refused)).to.match(/NOPERM/);
-      const refusedChannel = await restricted.publish(`${prefix}#bus`, 'x').then(() => undefined, (error: unknown) => error);
-      expect(String(refusedChannel)).to.match(/NOPERM/);
-    } finally {
-      restricted.disconnect();
-    }
-    await workload(url, prefix, admin);
-  });
+  /** The commands the README lists as the least a restricted user needs. */
+  const LEAST = '+eval +evalsha +get +set +mget +del +getrange +type +pttl +pexpire +persist +ping +publish +subscribe +info +client';
+  for (const [label, commands] of [['every command', '+@all'], ['the least commands the README lists', `-@all ${LEAST}`]] as const) {
+    it(`works for an ACL user restricted to ~prefix:* &prefix:* (${label})`, async () => {
+      const prefix = randomPrefix('acl');
+      const user = `cf-${prefix}`;
+      const port = redis.server?.port as number;
+      expect(await rawCommand(port, `ACL SETUSER ${user} on >pw resetkeys ~${prefix}:* resetchannels &${prefix}:* ${commands}`)).to.equal('+OK');
+      const url = `redis://${user}:pw@127.0.0.1:${port}`;
+      // The restriction holds: outside prefix: is refused to this user.
+      const restricted = rawRedis(url);
+      try {
+        expect(await restricted.set(`${prefix}:x`, '1')).to.equal('OK');
+        const refused = await restricted.set(`${prefix}#x`, '1').then(() => undefined, (error: unknown) => error);
+        expect(String(refused)).to.match(/NOPERM/);
+        const refusedChannel = await restricted.publish(`${prefix}#bus`, 'x').then(() => undefined, (error: unknown) => error);
+        expect(String(refusedChannel)).to.match(/NOPERM/);
+      } finally {
+        restricted.disconnect();
+      }
+      await workload(url, prefix, admin);
+    });
+  }
 
   it('says which ACL rules the store needs when the user lacks them', async () => {
     const prefix = randomPrefix('noacl');

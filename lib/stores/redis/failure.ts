@@ -98,7 +98,9 @@ export function explainFailure(error: unknown, address: string | undefined, pref
   if (/NOPERM/.test(text)) {
     return {
       what: `the Redis user lacks a permission (${message})`,
-      check: `its ACL: the store needs keys ~${prefix}:*, channels &${prefix}:* (tieredStore) and the commands EVAL, EVALSHA, MGET, DEL, PING, PUBLISH and SUBSCRIBE`,
+      check:
+        `its ACL: the store needs keys ~${prefix}:*, channels &${prefix}:* (tieredStore) and the commands EVAL, EVALSHA, MGET, DEL, PING, ` +
+        `PUBLISH, SUBSCRIBE, INFO, CLIENT (SELECT outside database 0), and GET, SET, GETRANGE, TYPE, PTTL, PEXPIRE, PERSIST inside its scripts`,
     };
   }
   if (/^OOM/.test(message)) {
