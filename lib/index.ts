@@ -11,6 +11,7 @@ export type { CacheStats } from './cache/stats.js';
 export type { Immutability } from './cache/immutability.js';
 export type { StorePolicyOptions } from './cache/policy.js';
 export { parseDuration, type Duration, type DurationUnit } from './cache/ttl.js';
+export { BACKEND_WARNING_CODE } from './cache/backend-warning.js';
 export {
   BackendError,
   CacheClosedError,

@@ -3,6 +3,7 @@ import { brandPrototype, CACHE_BRAND } from './brands.js';
 import { joinKey, splitKey, type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
 import { BackendError, CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from './errors.js';
 import { rejectUnknownOptions } from './option-checks.js';
+import { warnBackendFailure } from './backend-warning.js';
 import { CacheEvents, type CacheEventListener, type CacheEventName, type StoreOperation } from './events.js';
 import { Flight } from './flight.js';
 import { FlightTable } from './flights.js';
@@ -91,6 +92,8 @@ export class Cache {
   private readonly tagInvalidatedAt = new Map<string, number>();
   private seq = 0;
   private closed = false;
+  /** A store error was reported (to a `backend-error` listener or as the process warning). */
+  private backendReported = false;
   /**
    * Whether the last {@link load} ran its loader at once because the store answered a miss
    * synchronously (or the cache is closed). The decorator then skips its repeated-arguments
@@ -545,7 +548,13 @@ export class Cache {
     } catch (cause) {
       this.counters.backendErrors++;
       const error = cause instanceof Error ? cause : new Error(String(cause));
-      if (this.events.listening['backend-error']) this.events.emit('backend-error', { operation, key, error });
+      if (this.events.listening['backend-error']) {
+        this.backendReported = true;
+        this.events.emit('backend-error', { operation, key, error });
+      } else if (!this.backendReported && !this.required) {
+        this.backendReported = true; // once: a down store fails every call
+        warnBackendFailure(this.name, operation, key, error);
+      }
       if (!this.required) return fallback;
       if (cause instanceof CacheflightError) throw cause;
       throw new BackendError(`Store '${this.store.name}' failed during ${operation}${key === undefined ? '' : ` of '${key}'`}: ${error.message}`, cause);

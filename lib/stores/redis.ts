@@ -10,7 +10,9 @@
  * ## Layout and the generation scheme (no SCAN, no KEYS)
  *
  * An entry of the Store key `namespace:id` lives at `prefix:namespace:id` (on a Cluster,
- * `prefix{s}:namespace:id`, where `{s}` is the hash tag of one of `clusterShards` shards). Its
+ * `prefix:{s}:namespace:id`, where `{s}` is the hash tag of one of `clusterShards` shards). Every
+ * key the store writes, and the tiered store's bus channel, starts with `prefix:`, so one ACL
+ * pattern (`~prefix:* &prefix:*`) and one `SCAN MATCH prefix:*` cover them all. Its
  * value is an envelope `cf2:<expiresAt>:<tokens...>:<payload>` written with ONE
  * `SET key envelope PX ms` (TTL in whole ms, fractions rounded up; no PX for Infinity), never SET
  * then EXPIRE. `expiresAt` is the writer's `Date.now()` + that PX, so a hit needs no PTTL (Redis
@@ -18,9 +20,13 @@
  *
  * Invalidation is by generation keys, each holding a random token:
  *
- *     prefix#all            whole prefix   (clear)
- *     prefix#ns:<ns>        one namespace  (deleteNamespace, allEntries eviction)
- *     prefix#tag:<tag>      one tag        (invalidateTags)
+ *     prefix::all           whole prefix   (clear)
+ *     prefix::ns:<ns>       one namespace  (deleteNamespace, allEntries eviction)
+ *     prefix::tag:<tag>     one tag        (invalidateTags)
+ *
+ * (`::`: a Store key never starts with `:`, so these never collide with an entry.) A generation
+ * key holding anything but a token the store writes (another program's value, a `:`, another
+ * type) counts as an invalidation; the next write replaces it with a fresh token.
  *
  * A write (a Lua script, atomic) reads the tokens of the prefix, of the entry's namespace and of
  * each of its tags — creating a missing generation key with a fresh token — and records them in
@@ -67,7 +73,9 @@
  * timer per connection watches every call in flight, not one per operation). While
  * Redis is down operations reject at once with `BackendError` (the client's offline queue is not
  * used as a waiting room); while it hangs they reject with `TimeoutError`. Reconnection is
- * automatic. A payload that does not decode is a miss and a `decode-error` notice. Passwords of
+ * automatic. Errors say which server, what failed and what to check, with the client's error as
+ * `cause`. A database the server refuses (past its `databases` setting) fails every operation:
+ * the store never falls back to database 0. A payload that does not decode is a miss and a `decode-error` notice. Passwords of
  * URLs never appear in names, messages, causes or health output.
  */
 import type { IoredisModule } from './redis/connection.js';

@@ -59,7 +59,7 @@ describe('redisStore on a Redis Cluster', function () {
       const slots = new Set(writes.map((w) => keySlot(store.redisKey(`products:${w.id}`))));
       expect(slots.size).to.equal(16);
       const sample = store.redisKey('products:7');
-      expect(sample).to.match(new RegExp(`^${prefix}\\{[0-9a-z]+\\}:products:7$`));
+      expect(sample).to.match(new RegExp(`^${prefix}:\\{[0-9a-z]+\\}:products:7$`));
       expect(await raw.pttl(sample)).to.be.within(29_000, 30_001);
       for (const port of ports()) {
         const count = Number((await rawCommand(port, 'DBSIZE')).replace(':', ''));

@@ -10,6 +10,7 @@ import { taggedJsonSerializer } from '../../lib/serializers/tagged-json.js';
 import { DEFAULT_CLUSTER_SHARDS, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_PREFIX, redisStore } from '../../lib/stores/redis.js';
 import { clusterClientOptions, Deadlines, standaloneClientOptions } from '../../lib/stores/redis/connection.js';
 import { type Envelope, parseEnvelope, type TagToken } from '../../lib/stores/redis/envelope.js';
+import { explainFailure, explainRefusedDatabase, isConnectionDrop, isSelectRefusal } from '../../lib/stores/redis/failure.js';
 import { CLUSTER_SLOTS, KeyLayout, keySlot, shardHashTags, TokenSource } from '../../lib/stores/redis/layout.js';
 import { parseRedisUrl, redactUrl, resolveRedisStoreOptions } from '../../lib/stores/redis/options.js';
 import { pxOf } from '../../lib/stores/redis/store.js';
@@ -184,23 +185,27 @@ describe('redis key layout', () => {
     }
   });
 
-  it('lays keys out as prefix:namespace:key standalone and prefix{tag}:namespace:key on a Cluster', () => {
+  it('lays every key out under prefix: (prefix:namespace:key standalone, prefix:{tag}:namespace:key on a Cluster)', () => {
     const standalone = new KeyLayout('app', 1, false);
     const shard = standalone.shardOf('ns:id');
     expect(standalone.entryKey(shard, 'ns:id')).to.equal('app:ns:id');
-    expect(standalone.namespaceKeyOf(shard, 'ns:id')).to.equal('app#ns:ns');
-    expect(standalone.tagKey(shard, 't')).to.equal('app#tag:t');
-    expect(shard.allKey).to.equal('app#all');
+    expect(standalone.namespaceKeyOf(shard, 'ns:id')).to.equal('app::ns:ns');
+    expect(standalone.tagKey(shard, 't')).to.equal('app::tag:t');
+    expect(shard.allKey).to.equal('app::all');
 
     const cluster = new KeyLayout('app', 16, true);
     const slots = new Set<number>();
     for (let i = 0; i < 400; i++) {
       const s = cluster.shardOf(`ns:${i}`);
       const key = cluster.entryKey(s, `ns:${i}`);
-      expect(key).to.match(/^app\{[0-9a-z]+\}:ns:\d+$/);
+      expect(key).to.match(/^app:\{[0-9a-z]+\}:ns:\d+$/);
       // Entry and its generation keys share one slot, whatever braces the key itself contains.
       expect(keySlot(cluster.namespaceKeyOf(s, `ns:${i}`))).to.equal(keySlot(key));
       expect(keySlot(cluster.entryKey(s, `ns:{x}${i}`))).to.equal(keySlot(s.allKey));
+      for (const own of [s.allKey, cluster.namespaceKeyOf(s, `ns:${i}`), cluster.tagKey(s, 't')]) {
+        expect(own.startsWith(`${s.base}::`), own).to.equal(true);
+        expect(own.startsWith('app:{'), own).to.equal(true);
+      }
       slots.add(keySlot(key));
     }
     expect(slots.size).to.equal(16); // one namespace spreads over every shard
@@ -215,7 +220,8 @@ describe('redis key layout', () => {
       tokens.add(b.next());
     }
     expect(tokens.size).to.equal(2000);
-    for (const token of tokens) expect(token).to.match(/^[A-Za-z0-9_-]+$/);
+    // The shape the WRITE script accepts at a generation key (IS_TOKEN in scripts.ts).
+    for (const token of tokens) expect(token).to.match(/^[A-Za-z0-9_-]{13,18}$/);
   });
 
   it('rounds a TTL up to whole milliseconds, at least 1, and drops PX for huge or infinite ones', () => {
@@ -312,5 +318,46 @@ describe('redis store deadlines (one timer for every call in flight)', () => {
     deadlines.add(performance.now() + 60_000, () => undefined);
     const timer = spy.returnValues[0] as unknown as NodeJS.Timeout;
     expect(timer.hasRef()).to.equal(false);
+  });
+});
+
+describe('redis failure explanations', () => {
+  const at = '10.0.0.1:6380';
+  const cases: Array<[string, unknown, RegExp, RegExp]> = [
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:7000'), { code: 'ECONNREFUSED', address: '10.0.0.9', port: 7000 }), /connection refused by 10\.0\.0\.9:7000/, /running and listening at 10\.0\.0\.9:7000/],
+    ['an unknown host', Object.assign(new Error('getaddrinfo ENOTFOUND redis.internal'), { code: 'ENOTFOUND' }), /host was not found/, /host name in the URL/],
+    ['a connect timeout', Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }), /connecting to 10\.0\.0\.1:6380 timed out/, /firewall/],
+    ['a reset connection', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), /was reset/, /reconnects by itself/],
+    ['a wrong password', new Error('WRONGPASS invalid username-password pair or user is disabled.'), /authentication failed/, /user and password/],
+    ['a missing password', new Error('NOAUTH Authentication required.'), /authentication failed/, /requirepass/],
+    ['an ACL refusal', new Error('NOPERM this user has no permissions to run the \'evalsha\' command'), /lacks a permission/, /~app:\*.*&app:\*/],
+    ['a full server', new Error('OOM command not allowed when used memory > \'maxmemory\'.'), /out of memory/, /maxmemory-policy/],
+    ['a replica', new Error("READONLY You can't write against a read only replica."), /read-only replica/, /master/],
+    ['a loading server', new Error('LOADING Redis is loading the dataset in memory'), /loading its data set/, /once loaded/],
+    ['anything else', new Error('ERR something odd'), /^ERR something odd$/, /server's log/],
+  ];
+  for (const [label, error, what, check] of cases) {
+    it(`explains ${label}`, () => {
+      const explained = explainFailure(error, at, 'app');
+      expect(explained.what).to.match(what);
+      expect(explained.check).to.match(check);
+    });
+  }
+
+  it('explains a refused database, naming it and the "databases" setting (or the ACL)', () => {
+    const range = Object.assign(new Error('ERR DB index is out of range'), { command: { name: 'select' } });
+    expect(isSelectRefusal(range)).to.equal(true);
+    expect(explainRefusedDatabase(99, range).what).to.contain('refused database 99');
+    expect(explainRefusedDatabase(99, range).check).to.contain('"databases" setting');
+    const acl = Object.assign(new Error("NOPERM this user has no permissions to run the 'select' command"), { command: { name: 'select' } });
+    expect(isSelectRefusal(acl)).to.equal(true);
+    expect(explainRefusedDatabase(2, acl).check).to.contain('+select');
+    expect(isSelectRefusal(new Error('ERR other'))).to.equal(false);
+  });
+
+  it('recognises the client dropping a command for a failed connection', () => {
+    expect(isConnectionDrop(new Error('Reached the max retries per request limit (which is 0). Refer to "maxRetriesPerRequest" option for details.'))).to.equal(true);
+    expect(isConnectionDrop(new Error('Connection is closed.'))).to.equal(true);
+    expect(isConnectionDrop(new Error('ERR unknown command'))).to.equal(false);
   });
 });

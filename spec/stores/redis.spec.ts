@@ -5,7 +5,7 @@
  */
 import { inspect } from 'node:util';
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
+import { Redis as IORedis, type Redis } from 'ioredis';
 import {
   BackendError,
   CacheClosedError,
@@ -77,7 +77,8 @@ describe('redisStore on a single server', function () {
         } finally {
           monitor.disconnect();
         }
-        const sets = seen.filter((args) => args[0]?.toLowerCase() === 'set' && args[1]?.startsWith(`${prefix}:`));
+        // Entries only (generation keys, `prefix::...`, are SET too).
+        const sets = seen.filter((args) => args[0]?.toLowerCase() === 'set' && args[1]?.startsWith(`${prefix}:`) && !args[1].startsWith(`${prefix}::`));
         expect(sets.map((args) => [args[1], args[3], args[4]])).to.deep.equal([
           [`${prefix}:orders:42`, 'PX', '1501'],
           [`${prefix}:orders:43`, 'PX', '1'],
@@ -139,10 +140,10 @@ describe('redisStore on a single server', function () {
       it('keeps generation keys next to entries, with a TTL covering them', async () => {
         await store.set('ns', 'a', 1, { ttlMs: 5_000, tags: ['t'] });
         const keys = (await raw.keys(`${prefix}*`)).sort();
-        expect(keys).to.deep.equal([`${prefix}#all`, `${prefix}#ns:ns`, `${prefix}#tag:t`, `${prefix}:ns:a`].sort());
+        expect(keys).to.deep.equal([`${prefix}::all`, `${prefix}::ns:ns`, `${prefix}::tag:t`, `${prefix}:ns:a`].sort());
         for (const key of keys) expect(await raw.pttl(key), key).to.be.within(4_000, 5_000);
         await store.set('ns', 'b', 1, { ttlMs: Infinity });
-        expect(await raw.pttl(`${prefix}#ns:ns`)).to.equal(-1);
+        expect(await raw.pttl(`${prefix}::ns:ns`)).to.equal(-1);
       });
     });
 
@@ -370,11 +371,56 @@ describe('redisStore on a single server', function () {
         await store.set('ns', 'a', 'old', { ttlMs: LONG, tags: ['t'] });
         await store.invalidateTags(['t']); // the tag generation key is gone
         await store.set('ns', 'b', 'new', { ttlMs: LONG, tags: ['t'] }); // recreated with a fresh token
-        await raw.del(`${prefix}#tag:t`); // as if Redis evicted it
+        await raw.del(`${prefix}::tag:t`); // as if Redis evicted it
         await store.set('ns', 'c', 'newer', { ttlMs: LONG, tags: ['t'] });
         expect((await store.getMany([['ns', 'a'], ['ns', 'b'], ['ns', 'c']])).map((e) => e?.value)).to.deep.equal([undefined, undefined, 'newer']);
-        await raw.del(`${prefix}#ns:ns`, `${prefix}#all`);
+        await raw.del(`${prefix}::ns:ns`, `${prefix}::all`);
         expect(await store.get('ns', 'c')).to.equal(undefined);
+      });
+
+      describe('a generation key holding a value the store did not write', () => {
+        const junk: Array<[string, (key: string) => Promise<unknown>]> = [
+          ['a value with ":"', (key) => raw.set(key, 'junk:with:colons')],
+          ['a short string', (key) => raw.set(key, 'x')],
+          ['a long string', (key) => raw.set(key, 'y'.repeat(300))],
+          ['spaces and bytes', (key) => raw.set(key, Buffer.from('a b\u0000\xff c d e f g h i j'))],
+          ['a hash', async (key) => {
+            await raw.del(key);
+            return raw.hset(key, 'field', 'value');
+          }],
+        ];
+        const generationKeys: Array<[string, () => string]> = [
+          ['prefix', () => `${prefix}::all`],
+          ['namespace', () => `${prefix}::ns:ns`],
+          ['tag', () => `${prefix}::tag:t`],
+        ];
+        for (const [which, keyOf] of generationKeys) {
+          for (const [what, write] of junk) {
+            it(`${which} key, ${what}: the entry is a miss, the next write repairs it, the following read hits`, async () => {
+              const notices: StoreNotice[] = [];
+              store.onNotice((notice) => notices.push(notice));
+              await store.set('ns', 'a', 'before', { ttlMs: LONG, tags: ['t'] });
+              expect((await store.get('ns', 'a'))?.value).to.equal('before');
+              await write(keyOf());
+              expect(await store.get('ns', 'a')).to.equal(undefined); // an invalidation
+              await store.set('ns', 'a', 'after', { ttlMs: LONG, tags: ['t'] });
+              expect((await store.get('ns', 'a'))?.value).to.equal('after');
+              expect((await store.getMany([['ns', 'a']]))[0]?.value).to.equal('after');
+              expect(await raw.type(keyOf())).to.equal('string');
+              expect(await raw.get(keyOf())).to.match(/^[A-Za-z0-9_-]{13,18}$/);
+              expect(await store.delete('ns', 'a')).to.equal(true);
+              expect(notices.map((notice) => notice.type)).to.deep.equal([]);
+            });
+          }
+        }
+
+        it('deletes and counts entries whatever the generation keys hold', async () => {
+          await store.set('ns', 'a', 1, { ttlMs: LONG, tags: ['t'] });
+          await raw.del(`${prefix}::ns:ns`);
+          await raw.hset(`${prefix}::ns:ns`, 'f', 'v');
+          expect(await store.delete('ns', 'a')).to.equal(false); // stale: not a live entry
+          expect(await raw.exists(`${prefix}:ns:a`)).to.equal(0);
+        });
       });
 
       it('keeps stores with different prefixes apart', async () => {
@@ -579,6 +625,8 @@ describe('redisStore on a single server', function () {
       try {
         const error = (await store.get('ns', 'a').then(() => undefined, (e: unknown) => e)) as Error;
         expect(error).to.be.instanceOf(BackendError);
+        expect(error.message).to.contain('authentication failed').and.contain('Check the user and password');
+        expect((error.cause as Error).message).to.match(/WRONGPASS|invalid/i);
         const everything = `${error.message} ${inspect(error, { depth: 10 })} ${JSON.stringify(await store.health())} ${store.name}`;
         expect(everything).to.not.contain(WRONG);
         expect(everything).to.not.contain(encodeURIComponent(WRONG));
@@ -605,6 +653,117 @@ describe('redisStore on a single server', function () {
         }
         expect(error, JSON.stringify(options)).to.be.instanceOf(InvalidOptionError);
         expect(leaks((error as Error).message), (error as Error).message).to.equal(false);
+      }
+    });
+  });
+
+  describe('a database the server refuses', () => {
+    const redis = redisSuite('redisStore refused database', { server: { args: ['--databases', '4'] } });
+    let raw: Redis;
+    before(() => {
+      raw = rawRedis(redis.url);
+    });
+    after(() => raw?.disconnect());
+    beforeEach(() => raw.flushall());
+
+    /** Every operation fails with a BackendError naming the database; nothing lands anywhere. */
+    async function expectRefused(store: RedisStore): Promise<void> {
+      const outcomes = await Promise.all([
+        store.set('ns', 'a', 1, { ttlMs: LONG, tags: ['t'] }),
+        store.get('ns', 'a'),
+        store.getMany([['ns', 'a']]),
+        store.setMany([{ namespace: 'ns', id: 'b', value: 2, ttlMs: LONG }]),
+        store.delete('ns', 'a'),
+        store.deleteMany([['ns', 'a']]),
+        store.deleteNamespace('ns'),
+        store.invalidateTags(['t']),
+        store.clear(),
+      ].map((op) => op.then(() => undefined, (error: unknown) => error)));
+      for (const error of outcomes) {
+        expect(error).to.be.instanceOf(BackendError);
+        expect((error as Error).message).to.contain('refused database 9').and.contain('"databases" setting');
+        expect((error as Error).cause).to.be.instanceOf(Error);
+        expect(((error as Error).cause as Error).message).to.match(/DB index is out of range|is on database 0/);
+      }
+      // A second round, on the now ready connection, fails the same way.
+      const again = await store.set('ns', 'c', 3, { ttlMs: LONG }).then(() => undefined, (error: unknown) => error);
+      expect((again as Error)?.message).to.contain('refused database 9');
+      const health = await store.health();
+      expect(health.ok).to.equal(false);
+      expect(health.error).to.contain('refused database 9').and.contain('"databases" setting');
+      for (let db = 0; db < 4; db++) {
+        await raw.select(db);
+        expect(await raw.dbsize(), `database ${db}`).to.equal(0);
+      }
+      await raw.select(0);
+    }
+
+    it('fails every operation and health for redis://host/9 on a server with 4 databases, writing nowhere', async () => {
+      const store = redisStore({ url: `${redis.url}/9`, prefix: 'db' });
+      try {
+        await expectRefused(store);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('does the same for db: 9 given through an application-made client', async () => {
+      const client = new IORedis({ port: redis.server?.port as number, host: '127.0.0.1', db: 9, lazyConnect: true });
+      client.on('error', () => undefined);
+      const store = redisStore({ client, prefix: 'db' });
+      try {
+        await expectRefused(store);
+      } finally {
+        await store.close();
+        client.disconnect();
+      }
+    });
+
+    it('does the same for a client that was already connected (its SELECT refused) before the store got it', async () => {
+      const client = new IORedis({ port: redis.server?.port as number, host: '127.0.0.1', db: 9 });
+      client.on('error', () => undefined);
+      await new Promise((resolve) => client.once('ready', resolve));
+      const store = redisStore({ client, prefix: 'db' });
+      try {
+        const error = (await store.set('ns', 'a', 1, { ttlMs: LONG }).then(() => undefined, (e: unknown) => e)) as Error;
+        expect(error).to.be.instanceOf(BackendError);
+        expect(error.message).to.contain('refused database 9').and.contain('the connection is on database 0');
+        await expectRefused(store);
+      } finally {
+        await store.close();
+        client.disconnect();
+      }
+    });
+
+    it('trusts an already connected client whose database the server has', async () => {
+      const client = new IORedis({ port: redis.server?.port as number, host: '127.0.0.1', db: 2 });
+      client.on('error', () => undefined);
+      await new Promise((resolve) => client.once('ready', resolve));
+      const store = redisStore({ client, prefix: 'db' });
+      try {
+        await store.set('ns', 'a', 'in 2', { ttlMs: LONG });
+        expect((await store.get('ns', 'a'))?.value).to.equal('in 2');
+        await raw.select(2);
+        expect(await raw.exists('db:ns:a')).to.equal(1);
+        await raw.select(0);
+      } finally {
+        await store.close();
+        client.disconnect();
+      }
+    });
+
+    it('still works for a database the server has', async () => {
+      const store = redisStore({ url: `${redis.url}/3`, prefix: 'db' });
+      try {
+        await store.set('ns', 'a', 'in 3', { ttlMs: LONG });
+        expect((await store.get('ns', 'a'))?.value).to.equal('in 3');
+        expect((await store.health()).ok).to.equal(true);
+        await raw.select(3);
+        expect(await raw.exists('db:ns:a')).to.equal(1);
+        await raw.select(0);
+        expect(await raw.exists('db:ns:a')).to.equal(0);
+      } finally {
+        await store.close();
       }
     });
   });

@@ -390,7 +390,7 @@ describe('tieredStore', function () {
         expect(health.ok).to.equal(true);
         expect(health.store).to.equal(`tiered(memory+redis(127.0.0.1:${redis.server?.port}/0))`);
         expect(health.latencyMs).to.be.a('number');
-        expect(health.details).to.include({ l1Entries: 1, l1MaxEntries: 10_000, bus: 'up', channel: `${prefix}#bus`, l2Status: 'ready', l2Prefix: prefix });
+        expect(health.details).to.include({ l1Entries: 1, l1MaxEntries: 10_000, bus: 'up', channel: `${prefix}::bus`, l2Status: 'ready', l2Prefix: prefix });
       });
 
       it('closes L1, L2 and the subscriber connection; close is idempotent; later operations reject', async () => {
@@ -450,6 +450,8 @@ describe('tieredStore', function () {
       const a = make();
       const b = make();
       const cache = createCache({ store: b });
+      const backendErrors: Error[] = [];
+      cache.on('backend-error', ({ error }) => backendErrors.push(error)); // handled: no process warning
       await busUp(a, b);
       await heard(a, b, () => a.set(ns, 'k', 'before', { ttlMs: LONG }));
       expect((await b.get(ns, 'k'))?.value).to.equal('before');
@@ -468,6 +470,7 @@ describe('tieredStore', function () {
       // a cached call runs uncached and answers
       expect(await cache.getOrSet(`${ns}:m`, async () => 'computed')).to.equal('computed');
       expect(cache.stats().backendErrors).to.be.greaterThan(0);
+      expect(backendErrors[0]).to.be.instanceOf(BackendError);
       expect((await b.health()).ok).to.equal(false);
       expect((await b.health()).details?.['bus']).to.equal('down');
       // The invalidations of the failed operations wait for a retry across the restart.
@@ -647,10 +650,10 @@ describe('tieredStore', function () {
       const store = tieredStore({ l1: memoryStore({ name: 'hot' }), l2: redisStore({ url: 'redis://127.0.0.1:1', prefix: 'app' }), l1Ttl: '30s' });
       expect(store.name).to.equal('tiered(hot+redis(127.0.0.1:1/0))');
       expect(store.l1TtlMs).to.equal(30_000);
-      expect(store.channel).to.equal('app#bus');
+      expect(store.channel).to.equal('app::bus');
       expect(store.sharesReferences).to.equal(true);
       expect(store.stats.bus).to.equal('idle');
-      expect(tieredStore({ l1: memoryStore(), l2: redisStore({ url: 'redis://127.0.0.1:1/3', prefix: 'app' }) }).channel).to.equal('app#bus:3');
+      expect(tieredStore({ l1: memoryStore(), l2: redisStore({ url: 'redis://127.0.0.1:1/3', prefix: 'app' }) }).channel).to.equal('app::bus:3');
       await store.close();
     });
 

@@ -21,6 +21,12 @@
  * - no `enableAutoPipelining`: the store already sends one command per shard per tick for its
  *   reads and writes, and ioredis' automatic pipeline would delay each of them by an event-loop
  *   turn (`setImmediate`). Commands go out in the order the store issues them.
+ * - a database other than 0 is verified: ioredis reports a refused `SELECT` (a database past the
+ *   server's `databases` setting, an ACL without SELECT) as an 'error' event and then goes 'ready'
+ *   on database 0 anyway. So with such a database the store never hands a command to a client
+ *   that is not 'ready' (no offline queue: a queued command would run on database 0 before the
+ *   refusal is known), and while the current connection's SELECT was refused every operation
+ *   fails with a `BackendError` naming the database: nothing is ever written elsewhere.
  */
 import { isIP } from 'node:net';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
@@ -33,7 +39,8 @@ import {
 } from '../../cache/errors.js';
 import type { IoredisClient } from './client.js';
 import { ioredisLoadError } from './ioredis-load-error.js';
-import type { ParsedRedisUrl, ResolvedRedisStoreOptions } from './options.js';
+import { explainFailure, explainRefusedDatabase, type FailureExplanation, isConnectionDrop, isSelectRefusal } from './failure.js';
+import { formatAddress, type ParsedRedisUrl, type ResolvedRedisStoreOptions } from './options.js';
 
 /** An application's client, checked by shape when the options were validated, as ioredis types it. */
 function appClient(client: IoredisClient): Redis | Cluster {
@@ -148,6 +155,31 @@ class Unavailable {
   constructor(readonly why: string) {}
 }
 
+/** Marks an adopted connection whose database is not checked yet (see `RedisConnection.#verifyThen`). */
+const UNVERIFIED = new Error('not verified yet');
+
+/** Raw rejection of {@link RedisConnection.execute}: the server refused the database of the connection. */
+class DatabaseRefused {
+  constructor(readonly error: Error) {}
+}
+
+/**
+ * A password-free copy of a client error, to keep and to give as a `cause`: ioredis errors carry
+ * the command and its arguments (AUTH's are the password), so only the command's name is kept.
+ */
+function cleanError(error: unknown, redact: (text: string) => string): Error {
+  const copy = new Error(redact(error instanceof Error ? error.message : String(error)));
+  if (error instanceof Error) copy.name = error.name;
+  const record = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const fields = copy as unknown as Record<string, unknown>;
+  for (const field of ['code', 'errno', 'syscall', 'address', 'port'] as const) {
+    if (typeof record[field] === 'string' || typeof record[field] === 'number') fields[field] = record[field];
+  }
+  const command = record['command'] as { name?: unknown } | undefined;
+  if (typeof command?.name === 'string') fields['command'] = { name: command.name };
+  return copy;
+}
+
 /** One call waiting on {@link Deadlines}. */
 interface PendingCall {
   readonly deadline: number;
@@ -237,8 +269,28 @@ export class RedisConnection {
   /** Rotation over Cluster nodes for {@link createSubscriber}. */
   #nextNode = 0;
   #lastError: string | undefined;
+  /** The database the connection must be on (0 on a Cluster). */
+  readonly #database: number;
+  /** Commands wait for 'ready' (and the SELECT's verdict) instead of joining the offline queue. */
+  readonly #verifyDatabase: boolean;
+  /** The current connection's SELECT was refused (cleared when a new connection starts). */
+  #refusal: Error | undefined;
+  /** The last connection-level error since the client was last ready (password-free). */
+  #connectionError: Error | undefined;
+  /** The `CLIENT INFO` check of an adopted connection, while it runs (see {@link #verifyThen}). */
+  #verifying: Promise<void> | undefined;
+  /** Resolves when the client's next connection attempt settles (see {@link #whenReady}). */
+  #settling: Promise<void> | undefined;
   readonly #onError = (error: Error): void => {
     this.#lastError = this.#options.redact(error?.message ?? String(error));
+    if (isSelectRefusal(error)) this.#refusal = cleanError(error, this.#options.redact);
+    else this.#connectionError = cleanError(error, this.#options.redact);
+  };
+  readonly #onConnect = (): void => {
+    this.#refusal = undefined; // a new connection: its SELECT has not answered yet
+  };
+  readonly #onReady = (): void => {
+    this.#connectionError = undefined;
   };
 
   /**
@@ -251,9 +303,13 @@ export class RedisConnection {
     const target = options.target;
     this.isCluster = target.kind === 'nodes' || (target.kind === 'client' && target.client.isCluster);
     this.#owned = target.kind !== 'client';
+    this.#database = this.#configuredDatabase();
+    this.#verifyDatabase = !this.isCluster && this.#database !== 0;
     if (target.kind === 'client') {
       this.#client = appClient(target.client);
-      target.client.on('error', this.#onError);
+      this.#listen(this.#client);
+      // Connected before the store saw it: whether its SELECT was refused is asked on first use.
+      if (this.#verifyDatabase && this.#client.status === 'ready') this.#refusal = UNVERIFIED;
     } else {
       // Start loading ioredis now (creating a Redis store is the signal), without connecting.
       this.#clientPromise = this.#create();
@@ -268,11 +324,35 @@ export class RedisConnection {
 
   /** The database number of the connection (always 0 on a Cluster). */
   get database(): number {
+    return this.#database;
+  }
+
+  #configuredDatabase(): number {
     const target = this.#options.target;
     if (target.kind === 'url') return target.url.db;
     if (target.kind === 'nodes' || target.client.isCluster) return 0;
-    const db = (appClient(target.client) as Redis).options.db;
+    const db = (appClient(target.client) as Redis).options?.db;
     return typeof db === 'number' ? db : 0;
+  }
+
+  /** `host:port` the store itself connects to (not known for a client it was given). */
+  get #address(): string | undefined {
+    const target = this.#options.target;
+    if (target.kind === 'url') return formatAddress(target.url);
+    if (target.kind === 'nodes') return target.nodes.map(formatAddress).join(',');
+    return undefined;
+  }
+
+  #listen(client: Redis | Cluster): void {
+    client.on('error', this.#onError);
+    client.on('connect', this.#onConnect);
+    client.on('ready', this.#onReady);
+  }
+
+  #unlisten(client: Redis | Cluster): void {
+    client.off('error', this.#onError);
+    client.off('connect', this.#onConnect);
+    client.off('ready', this.#onReady);
   }
 
   /**
@@ -323,7 +403,7 @@ export class RedisConnection {
         clusterClientOptions(target.nodes, this.#options),
       );
     } else client = appClient(target.client);
-    client.on('error', this.#onError);
+    this.#listen(client);
     this.#client = client;
     return client;
   }
@@ -354,8 +434,13 @@ export class RedisConnection {
   execute<T>(fn: (client: Redis | Cluster) => Promise<T>, deadline: number): Promise<T> {
     const client = this.#client;
     if (client === undefined || this.#closed) return this.#executeLater(fn, deadline);
-    const unavailable = this.#unavailable(client);
-    if (unavailable !== undefined) return Promise.reject(unavailable);
+    if (client.status !== 'ready') {
+      const unavailable = this.#unavailable(client);
+      if (unavailable !== undefined) return Promise.reject(unavailable);
+      if (this.#verifyDatabase) return this.#whenReady(client, fn, deadline);
+    }
+    const refusal = this.#refusal;
+    if (refusal !== undefined) return refusal === UNVERIFIED ? this.#verifyThen(client, fn, deadline) : Promise.reject(new DatabaseRefused(refusal));
     return new Promise<T>((resolve, reject) => {
       let work: Promise<T>;
       try {
@@ -379,6 +464,78 @@ export class RedisConnection {
     });
   }
 
+  /**
+   * {@link execute} once the client is 'ready' (or its connection attempt failed), for a
+   * connection whose database must be verified first; bounded by the same deadline.
+   */
+  #whenReady<T>(client: Redis | Cluster, fn: (client: Redis | Cluster) => Promise<T>, deadline: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const deadlines = this.#deadlines;
+      const pending = deadlines.add(deadline, reject);
+      this.#settled(client).then(() => {
+        if (pending.done) return; // timed out meanwhile
+        deadlines.settle(pending);
+        // Still not ready (closed, reconnecting): execute fails fast; ready: it checks the refusal.
+        const status = client.status;
+        if (status !== 'ready' && this.#unavailable(client) === undefined) reject(new Unavailable(`the connection attempt did not succeed; ${status}`));
+        else this.execute(fn, deadline).then(resolve, reject);
+      });
+    });
+  }
+
+  /**
+   * For a client that was already connected when the store got it: ask the server which database
+   * the connection is on (`CLIENT INFO`, Redis >= 6.2; older servers cannot tell, and the store
+   * trusts the client), then {@link execute}.
+   */
+  #verifyThen<T>(client: Redis | Cluster, fn: (client: Redis | Cluster) => Promise<T>, deadline: number): Promise<T> {
+    const database = this.#database;
+    this.#verifying ??= (client as Redis)
+      .call('CLIENT', 'INFO')
+      .then(
+        (info) => {
+          const on = /(?:^|\s)db=(\d+)/.exec(String(info))?.[1];
+          if (this.#refusal !== UNVERIFIED) return;
+          this.#refusal =
+            on !== undefined && Number(on) !== database
+              ? new Error(`the connection is on database ${on}: its SELECT ${database} was refused before the store got the client`)
+              : undefined;
+        },
+        () => {
+          if (this.#refusal === UNVERIFIED) this.#refusal = undefined;
+        },
+      )
+      .finally(() => {
+        this.#verifying = undefined;
+      });
+    const verifying = this.#verifying;
+    return new Promise<T>((resolve, reject) => {
+      const pending = this.#deadlines.add(deadline, reject);
+      verifying.then(() => {
+        if (pending.done) return;
+        this.#deadlines.settle(pending);
+        this.execute(fn, deadline).then(resolve, reject); // the check always settles the mark
+      });
+    });
+  }
+
+  /** Resolves once the client is 'ready' or its connection attempt ended ('close', 'end'); connects a lazy client. */
+  #settled(client: Redis | Cluster): Promise<void> {
+    return (this.#settling ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        client.off('ready', done);
+        client.off('close', done);
+        client.off('end', done);
+        this.#settling = undefined;
+        resolve();
+      };
+      client.on('ready', done);
+      client.on('close', done);
+      client.on('end', done);
+      if (client.status === 'wait') (client as Redis).connect().catch(() => undefined);
+    }));
+  }
+
   /** {@link execute} before the client exists (ioredis still loading) or after close. */
   async #executeLater<T>(fn: (client: Redis | Cluster) => Promise<T>, deadline: number): Promise<T> {
     if (this.#closed) throw CLOSED;
@@ -390,7 +547,7 @@ export class RedisConnection {
   #unavailable(client: Redis | Cluster): Unavailable | undefined {
     const status = client.status;
     if (status === 'end' || DOWN_STATES.has(status)) {
-      return new Unavailable(`not connected to Redis (${status === 'end' ? 'the client was closed' : status})`);
+      return new Unavailable(status === 'end' ? 'the client was closed' : status === 'reconnecting' ? 'the connection closed; reconnecting' : status);
     }
     return undefined;
   }
@@ -411,26 +568,55 @@ export class RedisConnection {
   failure(operation: string, error: unknown): Error {
     if (error === CLOSED) return this.#closedError(operation);
     if (error === TIMED_OUT) return this.#timeout(operation);
-    if (error instanceof Unavailable) {
-      const why = this.#lastError ? `; last error: ${this.#lastError}` : '';
-      return new BackendError(`redis store "${this.#options.name}": ${operation} failed: ${error.why}${why}.`);
-    }
+    if (error instanceof DatabaseRefused) return this.#backend(operation, explainRefusedDatabase(this.#database, error.error), error.error);
+    if (error instanceof Unavailable || isConnectionDrop(error)) return this.#notConnected(operation, error);
     return this.#map(operation, error);
   }
 
+  #backend(operation: string, explained: FailureExplanation, cause: unknown): BackendError {
+    return new BackendError(`redis store "${this.#options.name}": ${operation} failed: ${explained.what}. Check ${explained.check}.`, cause);
+  }
+
+  /**
+   * No connection to run the command on (known down, or the connection failed under it): say
+   * why from the connection error seen last, which is also the cause.
+   */
+  #notConnected(operation: string, error: unknown): BackendError {
+    const refusal = this.#refusal;
+    if (refusal !== undefined) return this.#backend(operation, explainRefusedDatabase(this.#database, refusal), refusal);
+    const seen = this.#connectionError;
+    if (seen !== undefined) {
+      const explained = explainFailure(seen, this.#address, this.#options.prefix);
+      return this.#backend(operation, { what: `not connected: ${explained.what}`, check: explained.check }, seen);
+    }
+    // No client error to explain it: the server closed the connection (a restart, a shutdown...).
+    const address = this.#address;
+    // (The client's own words for a dropped command, "max retries per request", mislead: it is in the cause.)
+    const state = error instanceof Unavailable ? error.why : 'the connection closed before Redis answered';
+    return this.#backend(
+      operation,
+      { what: `not connected to ${address ?? 'Redis'} (${state})`, check: "that Redis is running and reachable from this host, and the server's log; the store reconnects by itself" },
+      error instanceof Unavailable ? undefined : cleanError(error, this.#options.redact),
+    );
+  }
+
   #timeout(operation: string): TimeoutError {
-    return new TimeoutError(`redis store "${this.#options.name}": ${operation} timed out after ${this.#options.commandTimeoutMs} ms.`);
+    const connecting = this.#client !== undefined && this.#client.status !== 'ready';
+    return new TimeoutError(
+      `redis store "${this.#options.name}": ${operation} timed out after ${this.#options.commandTimeoutMs} ms` +
+        (connecting
+          ? ` while connecting${this.#address === undefined ? '' : ` to ${this.#address}`}. Check that the address is reachable from this host (a firewall dropping packets answers nothing).`
+          : `. Check the server's load and latency (SLOWLOG, INFO), the network, or raise commandTimeoutMs.`),
+    );
   }
 
   /** A typed, password-free error for anything an operation threw. */
   #map(operation: string, error: unknown): Error {
     if (error instanceof CacheflightError) return error;
-    const message = this.#options.redact(error instanceof Error ? error.message : String(error));
-    if (/Command timed out/i.test(message)) return this.#timeout(operation);
-    // A clean copy of the cause: ioredis errors carry the command and its arguments (AUTH has the password).
-    const cause = new Error(message);
-    if (error instanceof Error) cause.name = error.name;
-    return new BackendError(`redis store "${this.#options.name}": ${operation} failed: ${message}`, cause);
+    const cause = cleanError(error, this.#options.redact);
+    if (/Command timed out/i.test(cause.message)) return this.#timeout(operation);
+    if (isSelectRefusal(error)) return this.#backend(operation, explainRefusedDatabase(this.#database, cause), cause);
+    return this.#backend(operation, explainFailure(cause, this.#address, this.#options.prefix), cause);
   }
 
   /** Close: quit a client the store owns (or was told to close), bounded; idempotent. */
@@ -447,7 +633,7 @@ export class RedisConnection {
     if (!client && this.#clientPromise) client = await this.#clientPromise.catch(() => undefined);
     if (!client) return;
     if (!shouldQuit) {
-      client.off('error', this.#onError);
+      this.#unlisten(client);
       return;
     }
     if (client.status === 'ready') {

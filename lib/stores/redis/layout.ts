@@ -3,21 +3,37 @@
  *
  * Standalone: one shard whose base is the prefix.
  *   entry            `prefix:namespace:id`          (the Store key `namespace:id` after `prefix:`)
- *   prefix gen       `prefix#all`
- *   namespace gen    `prefix#ns:<namespace>`
- *   tag gen          `prefix#tag:<tag>`
+ *   prefix gen       `prefix::all`
+ *   namespace gen    `prefix::ns:<namespace>`
+ *   tag gen          `prefix::tag:<tag>`
  *
- * Cluster: N shards; shard k's base is `prefix{<hashtag k>}`, so every key of a shard (entries and
+ * Every key starts with `prefix:` (on a Cluster `prefix:{tag}:`), so that one ACL pattern
+ * (`~prefix:*`) and one `SCAN MATCH prefix:*` cover all of them. The store's own keys continue the
+ * base with `::`: a Store key never starts with `:` (a namespace is never empty when an id has a
+ * `:`, and the bare ids of namespace `''` have none), so they never collide with an entry.
+ *
+ * Cluster: N shards; shard k's base is `prefix:{<hashtag k>}`, so every key of a shard (entries and
  * its own copies of the generation keys) lives in one hash slot: one MGET reads an entry and its
  * generation keys atomically, and one script writes an entry against them. The hash tags are chosen so the N slots are evenly
  * spaced over 0..16383 (masters own contiguous slot ranges, so entries spread evenly over them).
  * An entry's shard is a hash of its whole Store key: one namespace spreads over every shard.
  *
- * `#` is forbidden in prefixes and `{`/`}` too, so generation keys never collide with entry keys
- * (entries always continue the base with `:`) nor with another prefix's keys.
+ * `{`/`}` are forbidden in prefixes, so the shard's hash tag is the first `{...}` of every key.
  */
 import { randomBytes } from 'node:crypto';
 import { namespaceOf } from '../store.js';
+
+/** What follows a shard's base in the store's own keys (an entry's Store key never starts with `:`). */
+const OWN = '::';
+
+/**
+ * The pub/sub channel of a prefix's invalidation bus (tiered store): under `prefix:` like every
+ * key, so that an ACL `&prefix:*` allows it. Channels are server-wide, not per database: the
+ * database number (when not 0) keeps databases apart.
+ */
+export function busChannel(prefix: string, database: number): string {
+  return `${prefix}${OWN}bus${database === 0 ? '' : `:${database}`}`;
+}
 
 /** Number of hash slots of a Redis Cluster. */
 export const CLUSTER_SLOTS = 16384;
@@ -26,11 +42,11 @@ export const CLUSTER_SLOTS = 16384;
 export interface Shard {
   /** Index of the shard. */
   readonly index: number;
-  /** `prefix` (standalone) or `prefix{tag}` (Cluster). */
+  /** `prefix` (standalone) or `prefix:{tag}` (Cluster). */
   readonly base: string;
   /** The prefix generation key of this shard. */
   readonly allKey: string;
-  /** Prefix of this shard's tag generation keys (`base#tag:`); the DELETE script appends tag names. */
+  /** Prefix of this shard's tag generation keys (`base::tag:`); the DELETE script appends tag names. */
   readonly tagKeyPrefix: string;
 }
 
@@ -88,13 +104,13 @@ export class KeyLayout {
   readonly shards: readonly Shard[];
 
   /**
-   * @param prefix - the validated prefix (no `{`, `}`, `#`)
+   * @param prefix - the validated prefix (no `{`, `}`)
    * @param shardCount - 1 for a standalone server
    * @param cluster - use hash-tagged shard bases
    */
   constructor(prefix: string, shardCount: number, cluster: boolean) {
-    const bases = cluster ? shardHashTags(shardCount).map((tag) => `${prefix}{${tag}}`) : [prefix];
-    this.shards = bases.map((base, index) => ({ index, base, allKey: `${base}#all`, tagKeyPrefix: `${base}#tag:` }));
+    const bases = cluster ? shardHashTags(shardCount).map((tag) => `${prefix}:{${tag}}`) : [prefix];
+    this.shards = bases.map((base, index) => ({ index, base, allKey: `${base}${OWN}all`, tagKeyPrefix: `${base}${OWN}tag:` }));
   }
 
   /** The shard of a Store key. */
@@ -115,7 +131,7 @@ export class KeyLayout {
 
   /** The generation key of `namespace` in `shard`. */
   namespaceKey(shard: Shard, namespace: string): string {
-    return `${shard.base}#ns:${namespace}`;
+    return `${shard.base}${OWN}ns:${namespace}`;
   }
 
   /** The generation key of `tag` in `shard`. */
@@ -140,7 +156,9 @@ export class KeyLayout {
 /**
  * Generation tokens: unique across processes and time (a random per-process part + a counter),
  * so a generation key that is deleted (invalidation) or evicted and later recreated never takes
- * back a value an old entry recorded. Tokens use `[A-Za-z0-9_-]` only (never `:`).
+ * back a value an old entry recorded. A token is 12 base64url characters and 1 to 6 base-36
+ * digits: 13 to 18 of `[A-Za-z0-9_-]` (never `:`); the WRITE script replaces any other value it
+ * finds at a generation key (see `IS_TOKEN` in `scripts.ts`).
  */
 export class TokenSource {
   #base = randomBytes(9).toString('base64url');

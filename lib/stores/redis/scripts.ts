@@ -29,12 +29,28 @@ function script(source: string): LuaScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
+/**
+ * The shape of a generation token (see `TokenSource` in `layout.ts`): 13 to 18 characters of
+ * `[A-Za-z0-9_-]`. Any other value at a generation key was not written by a store.
+ */
+const IS_TOKEN = `
+local function is_token(t)
+  local n = string.len(t)
+  return n >= 13 and n <= 18 and string.find(t, '^[%w_%-]+$') ~= nil
+end
+`;
+
 /** Parses an envelope; used by DELETE. `tok(k)` is the (memoized) value of generation key k. */
 const CHECK = `
 local cache = {}
 local function tok(k)
   local t = cache[k]
-  if t == nil then t = redis.call('GET', k); cache[k] = t end
+  if t == nil then
+    -- pcall: a generation key of another type (someone else's hash...) reads as no token (stale)
+    t = redis.pcall('GET', k)
+    if type(t) ~= 'string' then t = false end
+    cache[k] = t
+  end
   return t
 end
 -- 1-based offset of the payload when the envelope is current, 0 when stale, -1 when not an envelope
@@ -117,11 +133,13 @@ return dropped
  * Answers, per write, 1 when the key held a value of another type (another program's hash, list...,
  * which a read sees as absent) and 0 otherwise.
  */
-export const WRITE = script(`
+export const WRITE = script(`${IS_TOKEN}
 local cand = ARGV[1]
 local function ensure(k, px, pxs)
-  local t = redis.call('GET', k)
-  if not t then
+  local t = redis.pcall('GET', k)
+  -- Missing, of another type, or not a token this store writes (e.g. it holds a ':', which would
+  -- break the envelope): replaced by a fresh token, which invalidates whatever recorded it.
+  if type(t) ~= 'string' or not is_token(t) then
     if px then redis.call('SET', k, cand, 'PX', pxs) else redis.call('SET', k, cand) end
     return cand
   end

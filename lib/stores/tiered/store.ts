@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { CacheClosedError, InvalidTtlError } from '../../cache/errors.js';
 import type { MemoryStore } from '../memory.js';
+import { busChannel } from '../redis/layout.js';
 import type { RedisStore, RedisStoredEntry } from '../redis/store.js';
 import {
   joinKey,
@@ -102,7 +103,7 @@ export class TieredStore implements Store {
     this.l2 = options.l2;
     this.l1TtlMs = options.l1TtlMs;
     const pubSub = options.l2.pubSub;
-    this.channel = `${options.l2.prefix}#bus${pubSub.database === 0 ? '' : `:${pubSub.database}`}`;
+    this.channel = busChannel(options.l2.prefix, pubSub.database);
     this.#bus = new InvalidationBus(pubSub, this.channel, randomBytes(9).toString('base64url'), options.heartbeatMs, {
       up: () => {
         // Messages were missed while the bus was down: nothing in L1 can be trusted.
