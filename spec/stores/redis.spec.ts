@@ -67,18 +67,20 @@ describe('redisStore on a single server', function () {
       it('writes an entry at prefix:namespace:key with one atomic SET ... PX in whole ms', async () => {
         const monitor = await raw.monitor(); // its own connection, closed below
         const seen: string[][] = [];
+        // Entries only (generation keys, `prefix::...`, are SET too).
+        const isEntrySet = (args: string[]): boolean =>
+          args[0]?.toLowerCase() === 'set' && args[1] !== undefined && args[1].startsWith(`${prefix}:`) && !args[1].startsWith(`${prefix}::`);
         monitor.on('monitor', (_time: string, args: string[]) => seen.push(args));
         try {
           await store.set('orders', '42', { id: 42 }, { ttlMs: 1500.2 });
           await store.set('orders', '43', 'x', { ttlMs: 0.3 });
-          await until(() => seen.filter((args) => args[0]?.toLowerCase() === 'set' && args[1]?.startsWith(`${prefix}:`)).length >= 2, {
+          await until(() => seen.filter(isEntrySet).length >= 2, {
             what: 'MONITOR to show both SETs',
           });
         } finally {
           monitor.disconnect();
         }
-        // Entries only (generation keys, `prefix::...`, are SET too).
-        const sets = seen.filter((args) => args[0]?.toLowerCase() === 'set' && args[1]?.startsWith(`${prefix}:`) && !args[1].startsWith(`${prefix}::`));
+        const sets = seen.filter(isEntrySet);
         expect(sets.map((args) => [args[1], args[3], args[4]])).to.deep.equal([
           [`${prefix}:orders:42`, 'PX', '1501'],
           [`${prefix}:orders:43`, 'PX', '1'],
