@@ -16,25 +16,18 @@ import {
   registerCache,
   unregisterCache,
   UnknownMethodError,
-  type Cache,
 } from '../../lib/index.js';
 import { decoratorMode } from '../helpers/decorator-mode.js';
 import { uniqueNamespace } from '../helpers/unique.js';
 import { rejection, thrown } from '../helpers/thrown.js';
+import { useDefaultCache } from '../helpers/default-cache.js';
 
 /** A decorator with its type loosened, to apply it where TypeScript (rightly) refuses it. */
 type LooseDecorator = (...args: unknown[]) => void;
 const loose = (decorator: unknown): LooseDecorator => decorator as LooseDecorator;
 
 describe(`decoration (${decoratorMode} decorators)`, () => {
-  let cache: Cache;
-  beforeEach(() => {
-    cache = registerCache(createCache());
-  });
-  afterEach(async () => {
-    unregisterCache();
-    await cache.close();
-  });
+  const currentCache = useDefaultCache();
 
   describe('this', () => {
     it('gives an instance method its own instance', async () => {
@@ -182,7 +175,7 @@ describe(`decoration (${decoratorMode} decorators)`, () => {
   describe('namespaces', () => {
     it('defaults to ClassName.methodName', async () => {
       const keys: string[] = [];
-      cache.on('miss', ({ key }) => keys.push(key));
+      currentCache().on('miss', ({ key }) => keys.push(key));
       class InventoryService {
         @Cacheable()
         async stock(sku: string): Promise<number> {
@@ -385,7 +378,7 @@ describe(`decoration (${decoratorMode} decorators)`, () => {
         await new Reports().build();
         await new Reports().build();
         expect(reports.stats().hits).to.equal(1);
-        expect(cache.stats().hits + cache.stats().misses).to.equal(0);
+        expect(currentCache().stats().hits + currentCache().stats().misses).to.equal(0);
       } finally {
         unregisterCache('reports');
         await reports.close();

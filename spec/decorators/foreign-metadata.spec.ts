@@ -4,10 +4,11 @@
  * the method the class ends up with must carry what every decorator wrote.
  */
 import { expect } from 'chai';
-import { Cacheable, CacheEvict, CachePut, createCache, registerCache, unregisterCache, type Cache } from '../../lib/index.js';
+import { Cacheable, CacheEvict, CachePut } from '../../lib/index.js';
 import { decoratorMode } from '../helpers/decorator-mode.js';
 import { reflectMetadataLoaded, useReflectMetadata } from '../helpers/reflect-metadata.js';
 import { uniqueNamespace } from '../helpers/unique.js';
+import { useDefaultCache } from '../helpers/default-cache.js';
 
 interface ReflectApi {
   defineMetadata(key: string, value: unknown, target: object, propertyKey?: string | symbol): void;
@@ -59,14 +60,7 @@ function expectCarried(method: unknown, labels: string[], withMetadata: boolean)
 }
 
 function suite(withMetadata: boolean): void {
-  let cache: Cache;
-  beforeEach(() => {
-    cache = registerCache(createCache());
-  });
-  afterEach(async () => {
-    unregisterCache();
-    await cache.close();
-  });
+  const currentCache = useDefaultCache();
 
   it('@Cacheable keeps them above, below and around it', async () => {
     let loads = 0;

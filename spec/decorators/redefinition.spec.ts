@@ -8,9 +8,10 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Cacheable, createCache, NamespaceConflictError, registerCache, unregisterCache, type Cache } from '../../lib/index.js';
+import { Cacheable, NamespaceConflictError } from '../../lib/index.js';
 import { decoratorMode } from '../helpers/decorator-mode.js';
 import { thrown } from '../helpers/thrown.js';
+import { useDefaultCache } from '../helpers/default-cache.js';
 
 interface ReloadedModule {
   Reloaded: { new (): { read(id: number): Promise<string> }; config(): Promise<string> };
@@ -35,14 +36,7 @@ async function loadInOrder(order: readonly string[]): Promise<Array<string | nul
 
 describe(`redefinition of a class (${decoratorMode} decorators)`, function () {
   this.timeout(30_000); // child processes start tsx
-  let cache: Cache;
-  beforeEach(() => {
-    cache = registerCache(createCache());
-  });
-  afterEach(async () => {
-    unregisterCache();
-    await cache.close();
-  });
+  const currentCache = useDefaultCache();
 
   it('lets a module evaluated again take its namespaces over, and keeps caching', async () => {
     const first = await evaluateReloaded(1);
@@ -59,7 +53,7 @@ describe(`redefinition of a class (${decoratorMode} decorators)`, function () {
       expect(await again.Reloaded.config()).to.equal('config');
     }
     // misses: read(1), config(), then read(2) once; every other call was a hit.
-    expect(cache.stats()).to.include({ misses: 3, hits: 7 });
+    expect(currentCache().stats()).to.include({ misses: 3, hits: 7 });
   });
 
   it('lets a CommonJS module evaluated again (require.cache cleared, as jest.resetModules does) take its namespaces over', async () => {
@@ -73,7 +67,7 @@ describe(`redefinition of a class (${decoratorMode} decorators)`, function () {
     const Second = load();
     expect(Second).to.not.equal(First);
     expect(await new Second().read(1)).to.equal('read 1');
-    expect(cache.stats()).to.include({ misses: 1, hits: 1 });
+    expect(currentCache().stats()).to.include({ misses: 1, hits: 1 });
   });
 
   for (const order of [
