@@ -10,7 +10,7 @@ export type { CacheEventListener, CacheEventMap, CacheEventName, StoreOperation 
 export type { CacheStats } from './cache/stats.js';
 export type { Immutability } from './cache/immutability.js';
 export type { StorePolicyOptions } from './cache/policy.js';
-export { parseDuration, type Duration, type DurationUnit } from './cache/ttl.js';
+export { parseDuration, type Duration, type DurationUnit } from './core/durations.js';
 export { BACKEND_WARNING_CODE } from './cache/backend-warning.js';
 export {
   BackendError,
@@ -27,7 +27,7 @@ export {
   TimeoutError,
   UnknownMethodError,
   type CacheflightErrorCode,
-} from './cache/errors.js';
+} from './core/errors.js';
 export { Cacheable, type CacheableOptions } from './decorators/cacheable.js';
 export { CacheEvict, type CacheEvictOptions } from './decorators/cache-evict.js';
 export { CachePut, type CachePutOptions } from './decorators/cache-put.js';

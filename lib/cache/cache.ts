@@ -1,8 +1,8 @@
 import { memoryStore } from '../stores/memory.js';
-import { brandPrototype, CACHE_BRAND } from './brands.js';
+import { brandPrototype, CACHE_BRAND } from '../core/brands.js';
 import { joinKey, splitKey, type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
-import { BackendError, CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from './errors.js';
-import { rejectUnknownOptions } from './option-checks.js';
+import { BackendError, CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from '../core/errors.js';
+import { rejectUnknownOptions } from '../core/option-checks.js';
 import { warnBackendFailure } from './backend-warning.js';
 import { CacheEvents, type CacheEventListener, type CacheEventName, type StoreOperation } from './events.js';
 import { Flight } from './flight.js';
@@ -10,7 +10,7 @@ import { FlightTable } from './flights.js';
 import { CopyOnRead, ownedProtectorFor, protectorFor, readStored, type Immutability } from './immutability.js';
 import { policyOf, validateTags, type LoadPolicy, type StorePolicyOptions } from './policy.js';
 import { StatsCounters, type CacheStats } from './stats.js';
-import { parseDuration, type Duration } from './ttl.js';
+import { parseDuration, type Duration } from '../core/durations.js';
 
 /** Options of {@link createCache}. */
 export interface CacheOptions {

@@ -1,6 +1,6 @@
-import { CACHE_BRAND, hasBrand } from './brands.js';
+import { CACHE_BRAND, hasBrand } from '../core/brands.js';
 import type { Cache } from './cache.js';
-import { InvalidOptionError, NoCacheRegisteredError } from './errors.js';
+import { InvalidOptionError, NoCacheRegisteredError } from '../core/errors.js';
 
 /**
  * The caches decorators use. Kept on `globalThis` under a registered symbol so that the ESM and

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../cache/errors.js';
+import { InvalidOptionError } from '../core/errors.js';
 import { defaultCacheOrUndefined, getCache } from '../cache/registry.js';
 import { decorateMethod } from './method-site.js';
 import { checkBoolean, checkOptionNames, checkString, checkTags } from './options-validation.js';

@@ -1,7 +1,7 @@
-import { InvalidOptionError } from '../cache/errors.js';
+import { InvalidOptionError } from '../core/errors.js';
 import type { LoadPolicy } from '../cache/policy.js';
 import { defaultCacheOrUndefined, getCache } from '../cache/registry.js';
-import type { Duration } from '../cache/ttl.js';
+import type { Duration } from '../core/durations.js';
 import type { CacheableDefinition } from './cacheable-definition.js';
 import { decorateMethod } from './method-site.js';
 import { checkOptionNames, checkString, checkTags, checkTtl } from './options-validation.js';

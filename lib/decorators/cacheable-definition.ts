@@ -1,4 +1,4 @@
-import { CacheKeyError, DecoratorTargetError, UnknownMethodError } from '../cache/errors.js';
+import { CacheKeyError, DecoratorTargetError, UnknownMethodError } from '../core/errors.js';
 import type { LoadPolicy } from '../cache/policy.js';
 import { digestKey } from '../keys/digest.js';
 import { DEFAULT_MAX_KEY_LENGTH, encodeArgs } from '../keys/encode-args.js';

@@ -1,6 +1,6 @@
 import { getCache, defaultCacheOrUndefined } from '../cache/registry.js';
 import type { LoadPolicy } from '../cache/policy.js';
-import type { Duration } from '../cache/ttl.js';
+import type { Duration } from '../core/durations.js';
 import { CacheableDefinition } from './cacheable-definition.js';
 import { decorationOrigin } from './decoration-origin.js';
 import { decorateMethod } from './method-site.js';

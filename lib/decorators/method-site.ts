@@ -1,4 +1,4 @@
-import { DecoratorTargetError } from '../cache/errors.js';
+import { DecoratorTargetError } from '../core/errors.js';
 import { inheritMethodIdentity } from './method-identity.js';
 
 /** The method a decorator was applied to, whatever the decorator mode. */

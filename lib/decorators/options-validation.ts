@@ -1,5 +1,5 @@
-import { InvalidOptionError } from '../cache/errors.js';
-import { rejectUnknownOptions } from '../cache/option-checks.js';
+import { InvalidOptionError } from '../core/errors.js';
+import { rejectUnknownOptions } from '../core/option-checks.js';
 import { fixedTtl } from '../cache/policy.js';
 import { validateNamespace } from '../keys/namespaces.js';
 

@@ -1,4 +1,4 @@
-import { DecoratorTargetError } from '../cache/errors.js';
+import { DecoratorTargetError } from '../core/errors.js';
 
 /**
  * Interop with `reflect-metadata`, used only when the application has loaded it (cacheflight

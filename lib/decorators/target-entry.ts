@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../cache/errors.js';
+import { InvalidOptionError } from '../core/errors.js';
 import { definitionOf, requireMethod, type CacheableDefinition } from './cacheable-definition.js';
 import type { MethodSite } from './method-site.js';
 import { checkFunction, checkNamespace, checkString } from './options-validation.js';

@@ -33,7 +33,7 @@
  * classes are the same for keys when they have the same name and source text (a class evaluated
  * again by a hot reload keeps its keys; two classes named alike in different modules do not share).
  */
-import { CacheKeyError } from '../cache/errors.js';
+import { CacheKeyError } from '../core/errors.js';
 import { digestKey } from './digest.js';
 import { encodeRoot, encodeValue } from './encode-value.js';
 import { KeyProblem } from './key-problem.js';

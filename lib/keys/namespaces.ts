@@ -1,4 +1,4 @@
-import { InvalidOptionError, NamespaceConflictError } from '../cache/errors.js';
+import { InvalidOptionError, NamespaceConflictError } from '../core/errors.js';
 
 /**
  * Where a class was defined, as far as its decoration's stack tells: its module file, and

@@ -21,7 +21,7 @@
  * throws a TypeError. Typed arrays are stored as their bytes in the platform's byte order
  * (little-endian on every platform Node supports in practice).
  */
-import { DecodeError } from '../cache/errors.js';
+import { DecodeError } from '../core/errors.js';
 import type { Serializer } from './serializer.js';
 
 const PLAIN = 0x4a; // 'J'

@@ -11,8 +11,8 @@
  * writes read a clock cached for about a millisecond (see `memory/clock.ts`), so TTLs are
  * honoured to about a millisecond.
  */
-import { brandPrototype, MEMORY_STORE_BRAND } from '../cache/brands.js';
-import { CacheClosedError, InvalidTtlError } from '../cache/errors.js';
+import { brandPrototype, MEMORY_STORE_BRAND } from '../core/brands.js';
+import { CacheClosedError, InvalidTtlError } from '../core/errors.js';
 import { type MemoryStoreOptions, resolveMemoryStoreOptions } from './memory/options.js';
 import { coarseNow } from './memory/clock.js';
 import { NamespaceRegistry, NamespaceScope, TagRegistry, TaggedOwner, type Owner } from './memory/scopes.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
 import * as vm from 'node:vm';
-import { CacheflightError, CacheKeyError } from '../../lib/cache/errors.js';
+import { CacheflightError, CacheKeyError } from '../../lib/core/errors.js';
 import { DEFAULT_MAX_KEY_LENGTH, encodeArgs } from '../../lib/keys/encode-args.js';
 import { DIGEST_KEY_LENGTH, DIGEST_MARKER } from '../../lib/keys/digest.js';
 import { encodeValue, FAST_DEPTH, MAX_KEY_DEPTH } from '../../lib/keys/encode-value.js';

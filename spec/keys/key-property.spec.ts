@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { CacheKeyError } from '../../lib/cache/errors.js';
+import { CacheKeyError } from '../../lib/core/errors.js';
 import { cacheKey } from '../../lib/keys/cache-key.js';
 import { encodeArgs } from '../../lib/keys/encode-args.js';
 

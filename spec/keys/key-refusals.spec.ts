@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import * as vm from 'node:vm';
-import { CacheKeyError } from '../../lib/cache/errors.js';
+import { CacheKeyError } from '../../lib/core/errors.js';
 import { cacheKey, type CacheKeyed } from '../../lib/keys/cache-key.js';
 import { encodeArgs } from '../../lib/keys/encode-args.js';
 import { LastArgsMemo } from '../../lib/keys/last-args-memo.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DecodeError } from '../../lib/cache/errors.js';
+import { DecodeError } from '../../lib/core/errors.js';
 import { decodeTagged, encodeTagged, taggedJsonSerializer } from '../../lib/serializers/tagged-json.js';
 
 /** Encode, turn into bytes as Redis would hand them back, decode. */

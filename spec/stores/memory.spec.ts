@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from '../../lib/cache/errors.js';
+import { CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from '../../lib/core/errors.js';
 import { DEFAULT_MAX_ENTRIES, type MemoryStore, memoryStore } from '../../lib/stores/memory.js';
 import { describeStoreConformance } from './conformance.js';
 import { mulberry32 } from '../helpers/random-values.js';

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import type { Cluster } from 'ioredis';
-import { BackendError, TimeoutError } from '../../lib/cache/errors.js';
+import { BackendError, TimeoutError } from '../../lib/core/errors.js';
 import { redisStore, type RedisStore } from '../../lib/stores/redis.js';
 import { keySlot } from '../../lib/stores/redis/layout.js';
 import { randomPrefix, rawCommand, redisClusterSuite } from '../helpers/redis-server.js';

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { Redis, Cluster } from 'ioredis';
 import sinon from 'sinon';
-import { InvalidOptionError } from '../../lib/cache/errors.js';
+import { InvalidOptionError } from '../../lib/core/errors.js';
 import { taggedJsonSerializer } from '../../lib/serializers/tagged-json.js';
 import { DEFAULT_CLUSTER_SHARDS, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_PREFIX, redisStore } from '../../lib/stores/redis.js';
 import { clusterClientOptions, Deadlines, standaloneClientOptions } from '../../lib/stores/redis/connection.js';

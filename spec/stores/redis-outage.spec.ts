@@ -6,7 +6,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { expect } from 'chai';
-import { BackendError, TimeoutError } from '../../lib/cache/errors.js';
+import { BackendError, TimeoutError } from '../../lib/core/errors.js';
 import { redisStore, type RedisStore } from '../../lib/stores/redis.js';
 import { WAIT_MS } from '../helpers/deferred.js';
 import { freePort, REDIS_HOST, redisSuite } from '../helpers/redis-server.js';

@@ -13,7 +13,7 @@ import {
   InvalidOptionError,
   InvalidTtlError,
   MissingDependencyError,
-} from '../../lib/cache/errors.js';
+} from '../../lib/core/errors.js';
 import { redisStore, redisStoreWithLoader, type RedisStore } from '../../lib/stores/redis.js';
 import { loadIoredis } from '../../lib/stores/redis/connection.js';
 import { type Envelope, parseEnvelope } from '../../lib/stores/redis/envelope.js';

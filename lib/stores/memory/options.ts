@@ -1,5 +1,5 @@
-import { InvalidOptionError } from '../../cache/errors.js';
-import { describeValue, rejectUnknownOptions } from '../../cache/option-checks.js';
+import { InvalidOptionError } from '../../core/errors.js';
+import { describeValue, rejectUnknownOptions } from '../../core/option-checks.js';
 
 /** Options of {@link memoryStore}. Every one is optional; unknown names are rejected. */
 export interface MemoryStoreOptions {

@@ -36,7 +36,7 @@ import {
   CacheflightError,
   MissingDependencyError,
   TimeoutError,
-} from '../../cache/errors.js';
+} from '../../core/errors.js';
 import type { IoredisClient } from './client.js';
 import { ioredisLoadError } from './ioredis-load-error.js';
 import { explainFailure, explainRefusedDatabase, type FailureExplanation, isConnectionDrop, isSelectRefusal } from './failure.js';

@@ -4,7 +4,7 @@
  * external), or installed but failing (reinstall it).
  */
 import { builtinModules } from 'node:module';
-import { MissingDependencyError } from '../../cache/errors.js';
+import { MissingDependencyError } from '../../core/errors.js';
 
 /** What bundlers' rewritten `require`s throw; Node's own loader never does. */
 const BUNDLER_SYMPTOMS: readonly RegExp[] = [

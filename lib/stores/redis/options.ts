@@ -5,9 +5,9 @@
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { isIP } from 'node:net';
-import { InvalidOptionError } from '../../cache/errors.js';
+import { InvalidOptionError } from '../../core/errors.js';
 import type { IoredisClient } from './client.js';
-import { describeValue, rejectUnknownOptions } from '../../cache/option-checks.js';
+import { describeValue, rejectUnknownOptions } from '../../core/option-checks.js';
 import type { Serializer } from '../../serializers/serializer.js';
 import { taggedJsonSerializer } from '../../serializers/tagged-json.js';
 

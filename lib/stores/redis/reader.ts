@@ -23,7 +23,7 @@
  * the writer), so a hit needs no PTTL.
  */
 import type { Cluster, Redis } from 'ioredis';
-import { DecodeError } from '../../cache/errors.js';
+import { DecodeError } from '../../core/errors.js';
 import type { Serializer } from '../../serializers/serializer.js';
 import { joinKey, type EntryKey, type StoredEntry, type StoreNotice } from '../store.js';
 import type { RedisStoredEntry } from './entry.js';

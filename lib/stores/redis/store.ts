@@ -5,8 +5,8 @@
  * hit is one plain round trip and namespace/tag/prefix invalidation is one `DEL` per shard (see
  * `../redis.ts`).
  */
-import { brandPrototype, REDIS_STORE_BRAND } from '../../cache/brands.js';
-import { InvalidTtlError, BackendError } from '../../cache/errors.js';
+import { brandPrototype, REDIS_STORE_BRAND } from '../../core/brands.js';
+import { InvalidTtlError, BackendError } from '../../core/errors.js';
 import { joinKey, type EntryKey, type Store, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
 import type { Redis } from 'ioredis';
 import { type IoredisModule, RedisConnection } from './connection.js';

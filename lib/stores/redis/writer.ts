@@ -8,7 +8,7 @@
  * after a later delete of its key).
  */
 import type { Cluster, Redis } from 'ioredis';
-import { DecodeError } from '../../cache/errors.js';
+import { DecodeError } from '../../core/errors.js';
 import type { StoreNotice } from '../store.js';
 import type { RedisConnection } from './connection.js';
 import type { KeyLayout, Shard, TokenSource } from './layout.js';

@@ -2,10 +2,10 @@
  * Options of `tieredStore`: strict validation at creation (an `InvalidOptionError` naming the
  * option and saying what to give), defaults applied.
  */
-import { InvalidOptionError } from '../../cache/errors.js';
-import { describeValue, rejectUnknownOptions } from '../../cache/option-checks.js';
-import { parseDuration, type Duration } from '../../cache/ttl.js';
-import { hasBrand, MEMORY_STORE_BRAND, REDIS_STORE_BRAND } from '../../cache/brands.js';
+import { InvalidOptionError } from '../../core/errors.js';
+import { describeValue, rejectUnknownOptions } from '../../core/option-checks.js';
+import { parseDuration, type Duration } from '../../core/durations.js';
+import { hasBrand, MEMORY_STORE_BRAND, REDIS_STORE_BRAND } from '../../core/brands.js';
 import type { MemoryStore } from '../memory.js';
 import type { RedisStore } from '../redis/store.js';
 

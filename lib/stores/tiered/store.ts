@@ -3,7 +3,7 @@
  * store), the L1s of every process kept coherent by the invalidation bus (see `../tiered.ts`).
  */
 import { randomBytes } from 'node:crypto';
-import { CacheClosedError, InvalidTtlError } from '../../cache/errors.js';
+import { CacheClosedError, InvalidTtlError } from '../../core/errors.js';
 import type { MemoryStore } from '../memory.js';
 import { busChannel } from '../redis/layout.js';
 import type { RedisStore, RedisStoredEntry } from '../redis/store.js';
