@@ -15,12 +15,29 @@
 /** A value or a promise of it. */
 export type MaybePromise<T> = T | Promise<T>;
 
-/** What a store holds for one key. */
+/**
+ * What a store holds for one key.
+ *
+ * An entry written with windows ({@link StoreSetOptions.staleMs}, {@link StoreSetOptions.graceMs})
+ * lives on past `expiresAt`: fresh until `expiresAt`, then stale for `staleMs`, then in grace for
+ * `graceMs`, then gone. A store returns it from `get` until the end of its last window, with the
+ * windows it was written with, and the Cache decides what each window means. An entry without
+ * windows is returned only while `expiresAt` is ahead. An entry that was deleted or invalidated
+ * (by id, namespace, tag or `clear`) is never returned, whatever its windows.
+ */
 export interface StoredEntry {
   /** The value as it was set (the memory store returns the same reference). */
   readonly value: unknown;
-  /** Absolute expiry, in milliseconds since the epoch (`Date.now()` clock); `Infinity` = never. */
+  /** End of freshness, in milliseconds since the epoch (`Date.now()` clock); `Infinity` = never. */
   readonly expiresAt: number;
+  /** The stale window the entry was written with (ms after `expiresAt`); absent = 0. */
+  readonly staleMs?: number | undefined;
+  /** The grace window the entry was written with (ms after the stale window); absent = 0. */
+  readonly graceMs?: number | undefined;
+  /** How long the load that produced the value took, in ms, when the writer recorded it. */
+  readonly loadMs?: number | undefined;
+  /** Which tier answered, for stores of several tiers (`'l1'`, `'l2'`); absent for one tier. */
+  readonly tier?: string | undefined;
 }
 
 /** Options of one write. */
@@ -29,6 +46,16 @@ export interface StoreSetOptions {
   readonly ttlMs: number;
   /** Tags the entry belongs to; `invalidateTags` drops every entry carrying one of them. */
   readonly tags?: readonly string[] | undefined;
+  /**
+   * Keep the entry this many ms after its TTL as stale (`>= 0`, finite). The store holds it
+   * physically for `ttlMs + staleMs + graceMs` (one write: one `SET ... PX` in Redis) and returns
+   * the windows with it, so that every process reading it sees the same windows.
+   */
+  readonly staleMs?: number | undefined;
+  /** Keep the entry this many ms after its stale window, for grace (`>= 0`, finite). */
+  readonly graceMs?: number | undefined;
+  /** How long the value's load took, in ms, kept with the entry (for early refresh). */
+  readonly loadMs?: number | undefined;
 }
 
 /** The address of one entry: `[namespace, id]`. */
@@ -89,6 +116,14 @@ export interface Store {
   delete(namespace: string, id: string): MaybePromise<boolean>;
   /** Remove several entries in one round trip; answers how many live entries were removed. */
   deleteMany(keys: readonly EntryKey[]): MaybePromise<number>;
+  /**
+   * Make entry `id` of `namespace` stale now: its freshness ends at once (`expiresAt` becomes
+   * now) while its stale and grace windows start again from now, as if its TTL had just run out;
+   * an entry already past its TTL keeps its windows as they are, and an entry without windows is
+   * removed. `true` when a live entry was there. Optional: the Cache
+   * deletes the entry when a store lacks it.
+   */
+  expire?(namespace: string, id: string): MaybePromise<boolean>;
   /** Drop every entry of `namespace` (O(1) work, no scan of the keyspace). */
   deleteNamespace(namespace: string): MaybePromise<void>;
   /** Drop every entry carrying any of `tags` (O(1) work per tag). */
