@@ -9,7 +9,7 @@ export { getCache, registerCache, unregisterCache } from './cache/registry.js';
 export type { CacheEventListener, CacheEventMap, CacheEventName, StoreOperation } from './cache/events.js';
 export type { CacheStats } from './cache/stats.js';
 export type { Immutability } from './cache/immutability.js';
-export type { StorePolicyOptions } from './cache/policy.js';
+export type { StorePolicyOptions } from './cache/load/policy.js';
 export { parseDuration, type Duration, type DurationUnit } from './core/durations.js';
 export { BACKEND_WARNING_CODE } from './cache/backend-warning.js';
 export {

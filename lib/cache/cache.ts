@@ -1,15 +1,15 @@
 import { memoryStore } from '../stores/memory.js';
 import { brandPrototype, CACHE_BRAND } from '../core/brands.js';
-import { joinKey, splitKey, type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
-import { BackendError, CacheClosedError, CacheflightError, InvalidOptionError, InvalidTtlError } from '../core/errors.js';
+import { splitKey, type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
+import { CacheClosedError, InvalidOptionError } from '../core/errors.js';
 import { rejectUnknownOptions } from '../core/option-checks.js';
-import { warnBackendFailure } from './backend-warning.js';
-import { CacheEvents, type CacheEventListener, type CacheEventName, type StoreOperation } from './events.js';
-import { Flight } from './flight.js';
-import { FlightTable } from './flights.js';
+import { CacheCore } from './cache-core.js';
+import type { CacheEventListener, CacheEventName } from './events.js';
 import { CopyOnRead, ownedProtectorFor, protectorFor, readStored, type Immutability } from './immutability.js';
-import { policyOf, validateTags, type LoadPolicy, type StorePolicyOptions } from './policy.js';
-import { StatsCounters, type CacheStats } from './stats.js';
+import { load } from './load/load.js';
+import { policyOf, validateTags, type LoadPolicy, type StorePolicyOptions } from './load/policy.js';
+import { put } from './load/store-result.js';
+import type { CacheStats } from './stats.js';
 import { parseDuration, type Duration } from '../core/durations.js';
 
 /** Options of {@link createCache}. */
@@ -64,7 +64,8 @@ const DEFAULT_TTL_MS = 300_000;
 /**
  * A cache: one store plus every policy (single-flight, TTL, tags, immutability, events, stats,
  * backend-error handling). Make one with {@link createCache}; decorators reach it through
- * `registerCache`.
+ * `registerCache`. The load path lives in `./load/`; what it shares with these methods is the
+ * cache's {@link CacheCore}.
  */
 export class Cache {
   static {
@@ -75,25 +76,35 @@ export class Cache {
   readonly name: string;
   /** The store this cache writes to. */
   readonly store: Store;
-  private readonly defaultTtlMs: number;
-  private readonly required: boolean;
-  private readonly immutability: Immutability;
-  /**
-   * Protects a value the application may still hold (a loader's result, a value given to `set`)
-   * before it is shared, in this cache's immutability mode; never changes it.
-   */
-  private readonly protect: (value: unknown) => unknown;
-  /** Protects a value no one else holds (one just decoded from the store). */
-  private readonly protectOwned: (value: unknown) => unknown;
-  private readonly events = new CacheEvents();
-  private readonly counters = new StatsCounters();
-  private readonly flights = new FlightTable();
-  /** Tag -> sequence number of its last invalidation; kept only while loads are in flight. */
-  private readonly tagInvalidatedAt = new Map<string, number>();
-  private seq = 0;
-  private closed = false;
-  /** A store error was reported (to a `backend-error` listener or as the process warning). */
-  private backendReported = false;
+  private readonly core: CacheCore;
+
+  /** Use {@link createCache}; the constructor takes already validated options. */
+  constructor(options: CacheOptions = {}) {
+    validateCacheOptions(options);
+    this.store = options.store ?? memoryStore();
+    this.name = options.name ?? this.store.name;
+    const immutability = options.immutability ?? 'freeze';
+    const protectOwned = ownedProtectorFor(immutability);
+    const core = new CacheCore({
+      name: this.name,
+      store: this.store,
+      defaultTtlMs: options.ttl === undefined ? DEFAULT_TTL_MS : parseDuration(options.ttl, 'createCache ttl'),
+      required: options.required ?? false,
+      immutability,
+      protect: protectorFor(immutability),
+      protectOwned,
+    });
+    this.core = core;
+    this.store.bindValues?.({
+      protect: protectOwned,
+      plain: (stored) => (stored instanceof CopyOnRead ? stored.snapshot : stored),
+    });
+    this.store.onNotice?.((notice) => {
+      core.counters.decodeErrors++;
+      core.events.emit('decode-error', { key: notice.key, error: notice.error });
+    });
+  }
+
   /**
    * Whether the last {@link load} ran its loader at once because the store answered a miss
    * synchronously (or the cache is closed). The decorator then skips its repeated-arguments
@@ -102,45 +113,27 @@ export class Cache {
    *
    * @internal
    */
-  lastLoadMissed = false;
-
-  /** Use {@link createCache}; the constructor takes already validated options. */
-  constructor(options: CacheOptions = {}) {
-    validateCacheOptions(options);
-    this.store = options.store ?? memoryStore();
-    this.name = options.name ?? this.store.name;
-    this.defaultTtlMs = options.ttl === undefined ? DEFAULT_TTL_MS : parseDuration(options.ttl, 'createCache ttl');
-    this.required = options.required ?? false;
-    this.immutability = options.immutability ?? 'freeze';
-    const mode = this.immutability;
-    this.protect = protectorFor(mode);
-    this.protectOwned = ownedProtectorFor(mode);
-    this.store.bindValues?.({
-      protect: this.protectOwned,
-      plain: (stored) => (stored instanceof CopyOnRead ? stored.snapshot : stored),
-    });
-    this.store.onNotice?.((notice) => {
-      this.counters.decodeErrors++;
-      this.events.emit('decode-error', { key: notice.key, error: notice.error });
-    });
+  get lastLoadMissed(): boolean {
+    return this.core.lastLoadMissed;
   }
 
   /** The value at `key`, or `undefined` when absent (a stored `undefined` also reads as `undefined`). */
   async get<T>(key: string): Promise<T | undefined> {
     const entry = await this.readEntry(key, 'get');
-    return entry === undefined ? undefined : (readStored(entry.value, this.immutability) as T);
+    return entry === undefined ? undefined : (readStored(entry.value, this.core.immutability) as T);
   }
 
   /** Several values in one store round trip, in the order of `keys`. */
   async getMany<T>(keys: readonly string[]): Promise<Array<T | undefined>> {
     keys.forEach((key) => assertKey(key, 'getMany'));
     this.assertOpen('getMany');
-    const entries = await this.guard('getMany', undefined, () => this.store.getMany(keys.map(splitKey)), [] as Array<StoredEntry | undefined>);
+    const core = this.core;
+    const entries = await core.guard('getMany', undefined, () => this.store.getMany(keys.map(splitKey)), [] as Array<StoredEntry | undefined>);
     return keys.map((key, i) => {
       const entry = entries[i];
       const [namespace, id] = splitKey(key);
-      this.countRead(namespace, id, entry);
-      return entry === undefined ? undefined : (readStored(entry.value, this.immutability) as T);
+      core.countRead(namespace, id, entry);
+      return entry === undefined ? undefined : (readStored(entry.value, core.immutability) as T);
     });
   }
 
@@ -148,16 +141,17 @@ export class Cache {
   async set(key: string, value: unknown, options?: SetOptions): Promise<void> {
     assertKey(key, 'set');
     this.assertOpen('set');
-    const ttlMs = options?.ttl === undefined ? this.defaultTtlMs : parseDuration(options.ttl, `set('${key}') ttl`);
+    const core = this.core;
+    const ttlMs = options?.ttl === undefined ? core.defaultTtlMs : parseDuration(options.ttl, `set('${key}') ttl`);
     const tags = options?.tags === undefined ? undefined : validateTags(options.tags, `set('${key}') tags`);
     const [namespace, id] = splitKey(key);
-    this.flights.supersede(namespace, id);
+    core.flights.supersede(namespace, id);
     if (ttlMs === 0) {
-      await this.guard('delete', key, () => this.store.delete(namespace, id), false);
+      await core.guard('delete', key, () => this.store.delete(namespace, id), false);
       return;
     }
-    const stored = this.store.sharesReferences ? this.protect(value) : value;
-    await this.guard('set', key, () => this.store.set(namespace, id, stored, { ttlMs, tags }), undefined);
+    const stored = this.store.sharesReferences ? core.protect(value) : value;
+    await core.guard('set', key, () => this.store.set(namespace, id, stored, { ttlMs, tags }), undefined);
   }
 
   /** Remove `key`; `true` when it held a live entry. A load of `key` in flight will not store its result. */
@@ -165,8 +159,8 @@ export class Cache {
     assertKey(key, 'del');
     this.assertOpen('del');
     const [namespace, id] = splitKey(key);
-    this.flights.supersede(namespace, id);
-    return this.guard('delete', key, () => this.store.delete(namespace, id), false);
+    this.core.flights.supersede(namespace, id);
+    return this.core.guard('delete', key, () => this.store.delete(namespace, id), false);
   }
 
   /** Remove several keys in one store round trip; answers how many live entries were removed. */
@@ -174,8 +168,8 @@ export class Cache {
     keys.forEach((key) => assertKey(key, 'delMany'));
     this.assertOpen('delMany');
     const split = keys.map(splitKey);
-    for (const [namespace, id] of split) this.flights.supersede(namespace, id);
-    return this.guard('deleteMany', undefined, () => this.store.deleteMany(split), 0);
+    for (const [namespace, id] of split) this.core.flights.supersede(namespace, id);
+    return this.core.guard('deleteMany', undefined, () => this.store.deleteMany(split), 0);
   }
 
   /** Remaining time to live of `key` in ms (`Infinity` when it never expires), or `undefined`. */
@@ -193,7 +187,7 @@ export class Cache {
     assertKey(key, 'getOrSet');
     if (typeof loader !== 'function') throw new InvalidOptionError(`getOrSet('${key}') needs a loader function as its second argument.`);
     const [namespace, id] = splitKey(key);
-    return this.load(namespace, id, policyOf(options, `getOrSet('${key}')`), undefined, loader, NO_ARGS) as Promise<T>;
+    return load(this.core, namespace, id, policyOf(options, `getOrSet('${key}')`), undefined, loader, NO_ARGS) as Promise<T>;
   }
 
   /** Drop every entry carrying any of `tags`. Loads in flight that carry one will not store. */
@@ -201,11 +195,12 @@ export class Cache {
     const list = validateTags(typeof tags === 'string' ? [tags] : tags, 'invalidateTags');
     this.assertOpen('invalidateTags');
     if (list.length === 0) return;
-    if (this.flights.size !== 0) {
-      const seq = ++this.seq;
-      for (const tag of list) this.tagInvalidatedAt.set(tag, seq);
+    const core = this.core;
+    if (core.flights.size !== 0) {
+      const seq = ++core.seq;
+      for (const tag of list) core.tagInvalidatedAt.set(tag, seq);
     }
-    await this.guard('invalidateTags', undefined, () => this.store.invalidateTags(list), undefined);
+    await core.guard('invalidateTags', undefined, () => this.store.invalidateTags(list), undefined);
   }
 
   /** Drop every entry of `namespace` (e.g. `'ProductService.getProduct'`), in O(1) store work. */
@@ -214,15 +209,15 @@ export class Cache {
       throw new InvalidOptionError(`clearNamespace needs a namespace string without ':'; got ${JSON.stringify(namespace)}.`);
     }
     this.assertOpen('clearNamespace');
-    this.flights.supersedeNamespace(namespace);
-    await this.guard('deleteNamespace', undefined, () => this.store.deleteNamespace(namespace), undefined);
+    this.core.flights.supersedeNamespace(namespace);
+    await this.core.guard('deleteNamespace', undefined, () => this.store.deleteNamespace(namespace), undefined);
   }
 
   /** Drop every entry. Loads in flight will not store their results. */
   async clear(): Promise<void> {
     this.assertOpen('clear');
-    this.flights.supersedeAll();
-    await this.guard('clear', undefined, () => this.store.clear(), undefined);
+    this.core.flights.supersedeAll();
+    await this.core.guard('clear', undefined, () => this.store.clear(), undefined);
   }
 
   /** Probe the store; never throws. */
@@ -233,22 +228,22 @@ export class Cache {
     } catch (error) {
       store = { ok: false, store: this.store.name, error: error instanceof Error ? error.message : String(error) };
     }
-    return { ok: store.ok && !this.closed, cache: this.name, store, inFlight: this.flights.size };
+    return { ok: store.ok && !this.core.closed, cache: this.name, store, inFlight: this.core.flights.size };
   }
 
   /** Counters since creation. */
   stats(): CacheStats {
-    return this.counters.snapshot();
+    return this.core.counters.snapshot();
   }
 
   /** Subscribe to an event; returns a function that unsubscribes. */
   on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): () => void {
-    return this.events.on(event, listener);
+    return this.core.events.on(event, listener);
   }
 
   /** Unsubscribe a listener added with {@link Cache.on}. */
   off<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): void {
-    this.events.off(event, listener);
+    this.core.events.off(event, listener);
   }
 
   /**
@@ -256,8 +251,8 @@ export class Cache {
    * methods and `getOrSet` still answer by running their loader uncached. Idempotent.
    */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.core.closed) return;
+    this.core.closed = true;
     await this.store.close();
   }
 
@@ -267,42 +262,7 @@ export class Cache {
    * @internal
    */
   load(namespace: string, id: string, policy: LoadPolicy, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
-    if (this.flights.size !== 0) {
-      const flight = this.flights.get(namespace, id);
-      if (flight !== undefined) {
-        this.lastLoadMissed = false;
-        this.counters.joined++;
-        flight.joiners++;
-        if (this.events.listening.joined) this.events.emit('joined', { key: joinKey(namespace, id) });
-        return this.immutability === 'none' ? flight.promise : flight.promise.then(() => this.reveal(flight.shared));
-      }
-    }
-    if (this.closed) {
-      const result = this.runLoader(namespace, id, thisArg, fn, args);
-      this.lastLoadMissed = true;
-      return result;
-    }
-    let found: StoredEntry | undefined | Promise<StoredEntry | undefined>;
-    try {
-      found = this.store.get(namespace, id);
-    } catch (error) {
-      found = Promise.reject(error);
-    }
-    if (found === undefined || found instanceof Promise) {
-      const flight = new Flight(++this.seq);
-      this.flights.add(namespace, id, flight);
-      flight.promise =
-        found === undefined
-          ? this.loadAndStore(flight, namespace, id, policy, thisArg, fn, args)
-          : this.readThenLoad(flight, namespace, id, policy, thisArg, fn, args, found);
-      // Set after the loader started: it may have run other loads meanwhile.
-      this.lastLoadMissed = found === undefined;
-      return flight.promise;
-    }
-    this.lastLoadMissed = false;
-    this.counters.hits++;
-    if (this.events.listening.hit) this.events.emit('hit', { key: joinKey(namespace, id) });
-    return Promise.resolve(readStored(found.value, this.immutability));
+    return load(this.core, namespace, id, policy, thisArg, fn, args);
   }
 
   /**
@@ -311,258 +271,21 @@ export class Cache {
    *
    * @internal
    */
-  async put(key: string, policy: LoadPolicy, value: unknown, args: readonly unknown[]): Promise<unknown> {
-    if (this.closed) return value;
-    const [namespace, id] = splitKey(key);
-    this.flights.supersede(namespace, id);
-    const flight = new Flight(++this.seq);
-    this.storeResult(flight, namespace, id, policy, value, args);
-    if (flight.write !== undefined) await flight.write;
-    // The method's own result, untouched: what the cache keeps is a protected copy.
-    return value;
-  }
-
-  /**
-   * A flight whose store read is pending (stores answering with promises): the read, then a load
-   * when it found nothing.
-   */
-  private async readThenLoad(
-    flight: Flight,
-    namespace: string,
-    id: string,
-    policy: LoadPolicy,
-    thisArg: unknown,
-    fn: Function,
-    args: readonly unknown[],
-    pendingGet: Promise<StoredEntry | undefined>,
-  ): Promise<unknown> {
-    let entry: StoredEntry | undefined;
-    try {
-      entry = await this.guard('get', joinKey(namespace, id), () => pendingGet, undefined);
-    } catch (error) {
-      this.endFlight(namespace, id, flight);
-      throw error;
-    }
-    if (entry === undefined) return this.loadAndStore(flight, namespace, id, policy, thisArg, fn, args);
-    this.countRead(namespace, id, entry);
-    this.endFlight(namespace, id, flight);
-    // A decoded value read for one caller is its own; callers joined on the read share it, so
-    // then it is protected like a loaded one. (No one can join after endFlight.)
-    if (!this.store.sharesReferences && flight.joiners === 0) return entry.value;
-    flight.shared = this.store.sharesReferences ? entry.value : this.protectOwned(entry.value);
-    return this.reveal(flight.shared);
-  }
-
-  /**
-   * A miss: run the loader, store its result. Settles with the method's own result for the
-   * initiating caller, while `flight.shared` keeps the protected form (a frozen copy, or a
-   * copy-on-read box) from which each joined caller gets its own view. Promise reactions rather than an async function:
-   * this is the miss path, and a suspended async function costs more to keep and resume.
-   */
-  private loadAndStore(
-    flight: Flight,
-    namespace: string,
-    id: string,
-    policy: LoadPolicy,
-    thisArg: unknown,
-    fn: Function,
-    args: readonly unknown[],
-  ): Promise<unknown> {
-    this.counters.misses++;
-    if (this.events.listening.miss) this.events.emit('miss', { key: joinKey(namespace, id) });
-    this.counters.loads++;
-    const started = this.events.listening.load ? performance.now() : 0;
-    let loading: unknown;
-    try {
-      loading = fn.apply(thisArg, args);
-    } catch (error) {
-      return Promise.reject(this.loadRejected(flight, namespace, id, error));
-    }
-    return Promise.resolve(loading).then(
-      (value) => this.loaded(flight, namespace, id, policy, args, value, started),
-      (error: unknown) => {
-        throw this.loadRejected(flight, namespace, id, error);
-      },
-    );
-  }
-
-  /**
-   * The loader of `flight` answered `value`: store it, and answer `value` itself to the initiating
-   * caller (it may be the application's own state: the cache keeps a protected copy instead).
-   */
-  private loaded(flight: Flight, namespace: string, id: string, policy: LoadPolicy, args: readonly unknown[], value: unknown, started: number): unknown {
-    if (started !== 0) this.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
-    let shared: unknown;
-    try {
-      shared = this.storeResult(flight, namespace, id, policy, value, args);
-    } catch (error) {
-      this.endFlight(namespace, id, flight);
-      throw error;
-    }
-    flight.shared = shared;
-    const write = flight.write;
-    if (write === undefined) {
-      this.endFlight(namespace, id, flight);
-      return value;
-    }
-    if (this.required) {
-      // Required stores surface write errors, so the caller waits for the write.
-      return write.then(
-        () => {
-          this.endFlight(namespace, id, flight);
-          return value;
-        },
-        (error: unknown) => {
-          this.endFlight(namespace, id, flight);
-          throw error;
-        },
-      );
-    }
-    // The caller gets its value now; the flight stays joinable until the write lands, so that
-    // callers arriving meanwhile do not read a key that is not written yet and load again.
-    void write.then(() => this.endFlight(namespace, id, flight));
-    return value;
-  }
-
-  /** The loader of `flight` failed: report it, end the flight; answers the error to pass on. */
-  private loadRejected(flight: Flight, namespace: string, id: string, error: unknown): unknown {
-    this.loadFailed(namespace, id, error);
-    this.endFlight(namespace, id, flight);
-    return error;
-  }
-
-  /** A load without the cache (after `close()`): counted and reported like any load. */
-  private async runLoader(namespace: string, id: string, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
-    this.counters.loads++;
-    const started = this.events.listening.load ? performance.now() : 0;
-    try {
-      const value: unknown = await fn.apply(thisArg, args);
-      if (started !== 0) this.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
-      return value;
-    } catch (error) {
-      this.loadFailed(namespace, id, error);
-      throw error;
-    }
-  }
-
-  /** Turns the form callers share into what one caller receives (copies what must be copied). */
-  private reveal(shared: unknown): unknown {
-    return readStored(shared, this.immutability);
-  }
-
-  private loadFailed(namespace: string, id: string, error: unknown): void {
-    this.counters.loadErrors++;
-    if (this.events.listening['load-error']) this.events.emit('load-error', { key: joinKey(namespace, id), error });
-  }
-
-  /**
-   * Protect a loaded value, decide whether and how it is stored, and start the write (never
-   * waiting for it; a write still pending is left in `flight.write`). Answers the form the
-   * flight's callers share.
-   */
-  private storeResult(
-    flight: Flight,
-    namespace: string,
-    id: string,
-    policy: LoadPolicy,
-    value: unknown,
-    args: readonly unknown[],
-  ): unknown {
-    const shared = this.protect(value);
-    if (flight.superseded) return this.skipStore(namespace, id, shared, 'invalidated-during-load');
-    if (policy.unless !== undefined && policy.unless(value, args)) return this.skipStore(namespace, id, shared, 'unless');
-    let ttlMs = policy.ttlMs ?? this.defaultTtlMs;
-    if (policy.ttlOf !== undefined) {
-      try {
-        ttlMs = parseDuration(policy.ttlOf(value, args), `ttl function of ${policy.label}`);
-      } catch (error) {
-        if (!(error instanceof InvalidTtlError)) throw error;
-        if (this.events.listening['backend-error']) this.events.emit('backend-error', { operation: 'set', key: joinKey(namespace, id), error });
-        return this.skipStore(namespace, id, shared, 'invalid-ttl');
-      }
-    }
-    if (ttlMs === 0) return this.skipStore(namespace, id, shared, 'ttl-zero');
-    const tags = this.tagsOf(policy, value, args);
-    if (tags !== undefined && this.tagInvalidatedAt.size !== 0) {
-      for (const tag of tags) {
-        if ((this.tagInvalidatedAt.get(tag) ?? -1) > flight.startSeq) return this.skipStore(namespace, id, shared, 'invalidated-during-load');
-      }
-    }
-    // In-process stores keep the shared form; serializing stores get the plain value.
-    const stored = this.store.sharesReferences ? shared : value;
-    let written: void | Promise<void>;
-    try {
-      written = this.store.set(namespace, id, stored, { ttlMs, tags });
-    } catch (error) {
-      written = Promise.reject(error);
-    }
-    if (written instanceof Promise) flight.write = this.guard('set', joinKey(namespace, id), () => written, undefined);
-    return shared;
-  }
-
-  private tagsOf(policy: LoadPolicy, value: unknown, args: readonly unknown[]): readonly string[] | undefined {
-    const fromArgs = policy.tagsOf?.(args);
-    const fromResult = policy.resultTagsOf?.(value, args);
-    if (fromResult === undefined) return fromArgs === undefined ? undefined : validateTags(fromArgs, `tags of ${policy.label}`);
-    const all = fromArgs === undefined ? fromResult : [...fromArgs, ...fromResult];
-    return validateTags(all, `tags of ${policy.label}`);
-  }
-
-  private skipStore(namespace: string, id: string, shared: unknown, reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl') {
-    if (this.events.listening['store-skipped']) this.events.emit('store-skipped', { key: joinKey(namespace, id), reason });
-    return shared;
-  }
-
-  /** A flight's write landed (or none was made): it leaves the table. */
-  private endFlight(namespace: string, id: string, flight: Flight): void {
-    this.flights.end(namespace, id, flight);
-    if (this.flights.size === 0 && this.tagInvalidatedAt.size !== 0) this.tagInvalidatedAt.clear();
+  put(key: string, policy: LoadPolicy, value: unknown, args: readonly unknown[]): Promise<unknown> {
+    return put(this.core, key, policy, value, args);
   }
 
   private async readEntry(key: string, operation: string, count = true): Promise<StoredEntry | undefined> {
     assertKey(key, operation);
     this.assertOpen(operation);
     const [namespace, id] = splitKey(key);
-    const entry = await this.guard('get', key, () => this.store.get(namespace, id), undefined);
-    if (count) this.countRead(namespace, id, entry);
+    const entry = await this.core.guard('get', key, () => this.store.get(namespace, id), undefined);
+    if (count) this.core.countRead(namespace, id, entry);
     return entry;
   }
 
-  private countRead(namespace: string, id: string, entry: StoredEntry | undefined): void {
-    if (entry === undefined) {
-      this.counters.misses++;
-      if (this.events.listening.miss) this.events.emit('miss', { key: joinKey(namespace, id) });
-    } else {
-      this.counters.hits++;
-      if (this.events.listening.hit) this.events.emit('hit', { key: joinKey(namespace, id) });
-    }
-  }
-
-  /**
-   * Run a store operation; a failure becomes a `backend-error` event and `fallback`, or a
-   * `BackendError` when the cache is `required`.
-   */
-  private async guard<T>(operation: StoreOperation, key: string | undefined, run: () => T | Promise<T>, fallback: T): Promise<T> {
-    try {
-      return await run();
-    } catch (cause) {
-      this.counters.backendErrors++;
-      const error = cause instanceof Error ? cause : new Error(String(cause));
-      if (this.events.listening['backend-error']) {
-        this.backendReported = true;
-        this.events.emit('backend-error', { operation, key, error });
-      } else if (!this.backendReported && !this.required) {
-        this.backendReported = true; // once: a down store fails every call
-        warnBackendFailure(this.name, operation, key, error);
-      }
-      if (!this.required) return fallback;
-      if (cause instanceof CacheflightError) throw cause;
-      throw new BackendError(`Store '${this.store.name}' failed during ${operation}${key === undefined ? '' : ` of '${key}'`}: ${error.message}`, cause);
-    }
-  }
-
   private assertOpen(operation: string): void {
-    if (this.closed) throw new CacheClosedError(`Cache '${this.name}' is closed; ${operation} needs an open cache (create a new one with createCache).`);
+    if (this.core.closed) throw new CacheClosedError(`Cache '${this.name}' is closed; ${operation} needs an open cache (create a new one with createCache).`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../core/errors.js';
-import type { LoadPolicy } from '../cache/policy.js';
+import type { LoadPolicy } from '../cache/load/policy.js';
 import { defaultCacheOrUndefined, getCache } from '../cache/registry.js';
 import type { Duration } from '../core/durations.js';
 import type { CacheableDefinition } from './cacheable-definition.js';

@@ -1,5 +1,5 @@
 import { CacheKeyError, DecoratorTargetError, UnknownMethodError } from '../core/errors.js';
-import type { LoadPolicy } from '../cache/policy.js';
+import type { LoadPolicy } from '../cache/load/policy.js';
 import { digestKey } from '../keys/digest.js';
 import { DEFAULT_MAX_KEY_LENGTH, encodeArgs } from '../keys/encode-args.js';
 import { instanceIdentity } from '../keys/instance-identity.js';

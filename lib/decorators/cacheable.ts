@@ -1,5 +1,5 @@
 import { getCache, defaultCacheOrUndefined } from '../cache/registry.js';
-import type { LoadPolicy } from '../cache/policy.js';
+import type { LoadPolicy } from '../cache/load/policy.js';
 import type { Duration } from '../core/durations.js';
 import { CacheableDefinition } from './cacheable-definition.js';
 import { decorationOrigin } from './decoration-origin.js';

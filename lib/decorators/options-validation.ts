@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../core/errors.js';
 import { rejectUnknownOptions } from '../core/option-checks.js';
-import { fixedTtl } from '../cache/policy.js';
+import { fixedTtl } from '../cache/load/policy.js';
 import { validateNamespace } from '../keys/namespaces.js';
 
 /** Reject a non-object, and option names a decorator does not know (a typo would be silently ignored). */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Flight } from '../../lib/cache/flight.js';
-import { FlightTable } from '../../lib/cache/flights.js';
+import { Flight } from '../../lib/cache/load/flight.js';
+import { FlightTable } from '../../lib/cache/load/flights.js';
 
 describe('FlightTable', () => {
   const keys = (n: number): Array<[string, string]> => Array.from({ length: n }, (_, i) => [`ns${i % 3}`, `id${i}`]);

@@ -1,5 +1,5 @@
-import { InvalidOptionError } from '../core/errors.js';
-import { parseDuration, type Duration } from '../core/durations.js';
+import { InvalidOptionError } from '../../core/errors.js';
+import { parseDuration, type Duration } from '../../core/durations.js';
 
 /**
  * How one kind of load is cached: built once per decorated method (or per `getOrSet` call) so

@@ -1,0 +1,115 @@
+import { joinKey, type Store, type StoredEntry } from '../stores/store.js';
+import { BackendError, CacheflightError } from '../core/errors.js';
+import { warnBackendFailure } from './backend-warning.js';
+import { CacheEvents, type StoreOperation } from './events.js';
+import { FlightTable } from './load/flights.js';
+import type { Flight } from './load/flight.js';
+import { readStored, type Immutability } from './immutability.js';
+import { StatsCounters } from './stats.js';
+
+/** What a {@link CacheCore} is made of: the Cache's validated options, resolved. */
+export interface CacheCoreParts {
+  readonly name: string;
+  readonly store: Store;
+  readonly defaultTtlMs: number;
+  readonly required: boolean;
+  readonly immutability: Immutability;
+  readonly protect: (value: unknown) => unknown;
+  readonly protectOwned: (value: unknown) => unknown;
+}
+
+/**
+ * The state one Cache shares between its own methods and its load path (`lib/cache/load/`):
+ * the store, the flights in the air, the invalidation fence, events and counters, and the
+ * store-error guard. Nothing here is public API.
+ */
+export class CacheCore {
+  readonly name: string;
+  readonly store: Store;
+  readonly defaultTtlMs: number;
+  readonly required: boolean;
+  readonly immutability: Immutability;
+  /**
+   * Protects a value the application may still hold (a loader's result, a value given to `set`)
+   * before it is shared, in this cache's immutability mode; never changes it.
+   */
+  readonly protect: (value: unknown) => unknown;
+  /** Protects a value no one else holds (one just decoded from the store). */
+  readonly protectOwned: (value: unknown) => unknown;
+  readonly events = new CacheEvents();
+  readonly counters = new StatsCounters();
+  readonly flights = new FlightTable();
+  /** Tag -> sequence number of its last invalidation; kept only while loads are in flight. */
+  readonly tagInvalidatedAt = new Map<string, number>();
+  /** The invalidation sequence: flights record it when they start, invalidations advance it. */
+  seq = 0;
+  closed = false;
+  /** A store error was reported (to a `backend-error` listener or as the process warning). */
+  private backendReported = false;
+  /**
+   * Whether the last load ran its loader at once because the store answered a miss
+   * synchronously (or the cache is closed); see `Cache.lastLoadMissed`.
+   */
+  lastLoadMissed = false;
+
+  constructor(parts: CacheCoreParts) {
+    this.name = parts.name;
+    this.store = parts.store;
+    this.defaultTtlMs = parts.defaultTtlMs;
+    this.required = parts.required;
+    this.immutability = parts.immutability;
+    this.protect = parts.protect;
+    this.protectOwned = parts.protectOwned;
+  }
+
+  /** Turns the form callers share into what one caller receives (copies what must be copied). */
+  reveal(shared: unknown): unknown {
+    return readStored(shared, this.immutability);
+  }
+
+  /** Count a read and emit its event. */
+  countRead(namespace: string, id: string, entry: StoredEntry | undefined): void {
+    if (entry === undefined) {
+      this.counters.misses++;
+      if (this.events.listening.miss) this.events.emit('miss', { key: joinKey(namespace, id) });
+    } else {
+      this.counters.hits++;
+      if (this.events.listening.hit) this.events.emit('hit', { key: joinKey(namespace, id) });
+    }
+  }
+
+  /** Count a failed loader run and emit its event. */
+  loadFailed(namespace: string, id: string, error: unknown): void {
+    this.counters.loadErrors++;
+    if (this.events.listening['load-error']) this.events.emit('load-error', { key: joinKey(namespace, id), error });
+  }
+
+  /** A flight's write landed (or none was made): it leaves the table. */
+  endFlight(namespace: string, id: string, flight: Flight): void {
+    this.flights.end(namespace, id, flight);
+    if (this.flights.size === 0 && this.tagInvalidatedAt.size !== 0) this.tagInvalidatedAt.clear();
+  }
+
+  /**
+   * Run a store operation; a failure becomes a `backend-error` event and `fallback`, or a
+   * `BackendError` when the cache is `required`.
+   */
+  async guard<T>(operation: StoreOperation, key: string | undefined, run: () => T | Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await run();
+    } catch (cause) {
+      this.counters.backendErrors++;
+      const error = cause instanceof Error ? cause : new Error(String(cause));
+      if (this.events.listening['backend-error']) {
+        this.backendReported = true;
+        this.events.emit('backend-error', { operation, key, error });
+      } else if (!this.backendReported && !this.required) {
+        this.backendReported = true; // once: a down store fails every call
+        warnBackendFailure(this.name, operation, key, error);
+      }
+      if (!this.required) return fallback;
+      if (cause instanceof CacheflightError) throw cause;
+      throw new BackendError(`Store '${this.store.name}' failed during ${operation}${key === undefined ? '' : ` of '${key}'`}: ${error.message}`, cause);
+    }
+  }
+}

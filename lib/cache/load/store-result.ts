@@ -1,0 +1,75 @@
+import { joinKey, splitKey } from '../../stores/store.js';
+import { InvalidTtlError } from '../../core/errors.js';
+import { parseDuration } from '../../core/durations.js';
+import type { CacheCore } from '../cache-core.js';
+import { Flight } from './flight.js';
+import { validateTags, type LoadPolicy } from './policy.js';
+
+/** Why a result was not stored (the `store-skipped` event's reason). */
+type SkipReason = 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl';
+
+/**
+ * The last step of a load: protect the loaded value, decide whether and how it is stored (the
+ * fence: a flight superseded by an eviction, a put or a tag invalidation stores nothing), and
+ * start the write, never waiting for it (a write still pending is left in `flight.write`).
+ * Answers the form the flight's callers share.
+ */
+export function storeResult(core: CacheCore, flight: Flight, namespace: string, id: string, policy: LoadPolicy, value: unknown, args: readonly unknown[]): unknown {
+  const shared = core.protect(value);
+  if (flight.superseded) return skipStore(core, namespace, id, shared, 'invalidated-during-load');
+  if (policy.unless !== undefined && policy.unless(value, args)) return skipStore(core, namespace, id, shared, 'unless');
+  let ttlMs = policy.ttlMs ?? core.defaultTtlMs;
+  if (policy.ttlOf !== undefined) {
+    try {
+      ttlMs = parseDuration(policy.ttlOf(value, args), `ttl function of ${policy.label}`);
+    } catch (error) {
+      if (!(error instanceof InvalidTtlError)) throw error;
+      if (core.events.listening['backend-error']) core.events.emit('backend-error', { operation: 'set', key: joinKey(namespace, id), error });
+      return skipStore(core, namespace, id, shared, 'invalid-ttl');
+    }
+  }
+  if (ttlMs === 0) return skipStore(core, namespace, id, shared, 'ttl-zero');
+  const tags = tagsOf(policy, value, args);
+  if (tags !== undefined && core.tagInvalidatedAt.size !== 0) {
+    for (const tag of tags) {
+      if ((core.tagInvalidatedAt.get(tag) ?? -1) > flight.startSeq) return skipStore(core, namespace, id, shared, 'invalidated-during-load');
+    }
+  }
+  // In-process stores keep the shared form; serializing stores get the plain value.
+  const stored = core.store.sharesReferences ? shared : value;
+  let written: void | Promise<void>;
+  try {
+    written = core.store.set(namespace, id, stored, { ttlMs, tags });
+  } catch (error) {
+    written = Promise.reject(error);
+  }
+  if (written instanceof Promise) flight.write = core.guard('set', joinKey(namespace, id), () => written, undefined);
+  return shared;
+}
+
+/**
+ * Store a computed result as `key`'s entry under `policy` (`@CachePut`): it supersedes a load in
+ * flight, and answers the method's own result, untouched (the cache keeps a protected copy).
+ */
+export async function put(core: CacheCore, key: string, policy: LoadPolicy, value: unknown, args: readonly unknown[]): Promise<unknown> {
+  if (core.closed) return value;
+  const [namespace, id] = splitKey(key);
+  core.flights.supersede(namespace, id);
+  const flight = new Flight(++core.seq);
+  storeResult(core, flight, namespace, id, policy, value, args);
+  if (flight.write !== undefined) await flight.write;
+  return value;
+}
+
+function tagsOf(policy: LoadPolicy, value: unknown, args: readonly unknown[]): readonly string[] | undefined {
+  const fromArgs = policy.tagsOf?.(args);
+  const fromResult = policy.resultTagsOf?.(value, args);
+  if (fromResult === undefined) return fromArgs === undefined ? undefined : validateTags(fromArgs, `tags of ${policy.label}`);
+  const all = fromArgs === undefined ? fromResult : [...fromArgs, ...fromResult];
+  return validateTags(all, `tags of ${policy.label}`);
+}
+
+function skipStore(core: CacheCore, namespace: string, id: string, shared: unknown, reason: SkipReason): unknown {
+  if (core.events.listening['store-skipped']) core.events.emit('store-skipped', { key: joinKey(namespace, id), reason });
+  return shared;
+}
