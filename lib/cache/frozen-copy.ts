@@ -69,30 +69,38 @@ function copyOf(value: object, memo: Map<object, object> | null, depth: number):
 }
 
 function copyArray(list: unknown[], memo: Map<object, object> | null, depth: number): object {
-  // Shared when frozen and nothing in it needs a copy: until a child is copied, none is made.
-  let copy = memo === null && isFrozen(list) ? undefined : newArrayLike(list);
-  if (memo !== null) memo.set(list, copy as unknown[]);
   const length = list.length;
+  // Shared when frozen and nothing in it needs a copy: until a child is copied, none is made.
+  let copy = memo === null && isFrozen(list) ? undefined : newArrayLike(list, length);
+  if (memo !== null) memo.set(list, copy as unknown[]);
   for (let i = 0; i < length; i++) {
     const child = list[i];
     const value = typeof child === 'object' && child !== null ? copyOf(child, memo, depth + 1) : child;
     if (copy === undefined) {
       if (value === child) continue;
-      copy = newArrayLike(list);
-      for (let j = 0; j < i; j++) copy.push(list[j]);
+      copy = newArrayLike(list, length);
     }
-    copy.push(value);
+    if (value !== child) copy[i] = value;
   }
   return copy === undefined ? list : freeze(copy);
 }
 
+/** Above this length, `new Array(length)` may give a slow dictionary-mode array. */
+const PREALLOCATED_MAX = 4096;
+
 /**
- * An empty array with `list`'s prototype. Elements are pushed one by one (a hole becomes
- * `undefined`); properties of the array other than its elements are not copied. Faster than
- * slice(), which would also construct an Array subclass through its constructor.
+ * A copy of `list`'s elements with its prototype; properties of the array other than its elements
+ * are not copied. A plain array is sliced: exactly sized (an array grown by push from `[]` keeps
+ * room for 17 elements, which a cache of many small records pays per entry), sharing the
+ * copy-on-write elements of a literal, keeping holes. An Array subclass is not sliced (slice would
+ * construct it through its constructor): its elements are assigned one by one, holes becoming
+ * `undefined`.
  */
-function newArrayLike(list: unknown[]): unknown[] {
-  return list.constructor === Array ? [] : (Object.setPrototypeOf([], getPrototypeOf(list)) as unknown[]);
+function newArrayLike(list: unknown[], length: number): unknown[] {
+  if (list.constructor === Array) return list.slice();
+  const copy: unknown[] = length <= PREALLOCATED_MAX ? new Array(length) : [];
+  for (let i = 0; i < length; i++) copy[i] = list[i];
+  return Object.setPrototypeOf(copy, getPrototypeOf(list)) as unknown[];
 }
 
 function copyPlain(source: Record<string, unknown>, memo: Map<object, object> | null, depth: number): object {

@@ -51,6 +51,31 @@ describe("immutability 'freeze'", () => {
     expect(Object.isFrozen(shallow.list)).to.equal(false);
   });
 
+  it('copies arrays element for element: holes stay holes, primitives and copied children in place', () => {
+    const sparse = [1, , { n: 2 }, 'x', [3]];
+    const kept = protect(sparse) as unknown[];
+    expect(kept).to.not.equal(sparse);
+    expect(kept).to.have.length(5);
+    expect(1 in kept).to.equal(false);
+    expect(kept).to.deep.equal(sparse);
+    expect(kept[2]).to.not.equal(sparse[2]);
+    expect(Object.isFrozen(kept[4])).to.equal(true);
+    (sparse[2] as { n: number }).n = 9;
+    sparse.push('later');
+    expect(kept[2]).to.deep.equal({ n: 2 });
+    expect(kept).to.have.length(5);
+    // A frozen array whose only object child needs a copy: the copy is made from that child on.
+    const frozenOuter = Object.freeze(['a', 'b', { n: 1 }, 'c']);
+    const keptOuter = protect(frozenOuter) as unknown[];
+    expect(keptOuter).to.not.equal(frozenOuter);
+    expect(keptOuter).to.deep.equal(['a', 'b', { n: 1 }, 'c']);
+    const long = Array.from({ length: 10_000 }, (_, i) => ({ i }));
+    const keptLong = protect(long) as { i: number }[];
+    expect(keptLong).to.have.length(10_000);
+    expect(keptLong[9_999]).to.deep.equal({ i: 9_999 });
+    expect(Object.isFrozen(keptLong[9_999])).to.equal(true);
+  });
+
   it('copies cycles and structures deeper than the fast pass', () => {
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic['self'] = cyclic;
