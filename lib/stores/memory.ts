@@ -5,9 +5,10 @@
  * Layout: each namespace's live scope maps ids to slots of a {@link SlotTable} (parallel arrays
  * plus a recency list of slot numbers). A hit is two map lookups (the namespace's, on a string
  * whose hash V8 keeps, then the id's), a few integer writes and one small `{ value, expiresAt }`
- * answer. Stale entries (expired, namespace
+ * answer. Dead entries (past their last window, namespace
  * cleared, tag invalidated) are never returned and are freed without a timer: on access, by a
- * two-step sweep on every `set`, by eviction, or by {@link MemoryStore.purgeExpired}. Hits and
+ * two-step sweep on every `set`, by eviction, or by {@link MemoryStore.purgeExpired}. An entry in
+ * its stale or grace window is live: it counts against the bound until its last window ends. Hits and
  * writes read a clock cached for about a millisecond (see `memory/clock.ts`), so TTLs are
  * honoured to about a millisecond.
  */
@@ -23,13 +24,13 @@ export { DEFAULT_MAX_ENTRIES, type MemoryStoreOptions } from './memory/options.j
 
 /**
  * Slots the sweep inspects per `set`. Two per write outpaces the at most one entry a write adds,
- * so the cursor laps the whole list and every stale entry is reclaimed within O(size) writes.
+ * so the cursor laps the whole list and every dead entry is reclaimed within O(size) writes.
  */
 const SWEEP_STEPS = 2;
 
 /** Counters of a {@link MemoryStore}, for monitoring and tests. */
 export interface MemoryStoreStats {
-  /** Entries held, stale ones not yet reclaimed included (same as {@link MemoryStore.size}). */
+  /** Entries held, dead ones not yet reclaimed included (same as {@link MemoryStore.size}). */
   readonly entries: number;
   /** The bound. */
   readonly maxEntries: number;
@@ -39,7 +40,7 @@ export interface MemoryStoreStats {
   readonly tags: number;
   /** Entries pushed out by the bound since creation. */
   readonly evictions: number;
-  /** Stale entries freed by the sweep or {@link MemoryStore.purgeExpired} since creation. */
+  /** Dead entries freed by the sweep or {@link MemoryStore.purgeExpired} since creation. */
   readonly reclaimed: number;
 }
 
@@ -75,7 +76,7 @@ export class MemoryStore implements Store {
     this.#slots = new SlotTable(this.maxEntries);
   }
 
-  /** Entries held, including stale ones not reclaimed yet. Never above {@link maxEntries}. */
+  /** Entries held, including dead ones not reclaimed yet. Never above {@link maxEntries}. */
   get size(): number {
     return this.#slots.size;
   }
@@ -112,7 +113,10 @@ export class MemoryStore implements Store {
       return undefined;
     }
     slots.touch(slot);
-    return { value: slots.values[slot], expiresAt };
+    // Entries with windows are rare: a store without any pays one size check.
+    const windows = slots.windows.size === 0 ? undefined : slots.windows.get(slot);
+    if (windows === undefined) return { value: slots.values[slot], expiresAt };
+    return { value: slots.values[slot], expiresAt: windows.freshUntil, staleMs: windows.staleMs, graceMs: windows.graceMs, loadMs: windows.loadMs };
   }
 
   /** {@link get} for each key, in order. */
@@ -129,7 +133,7 @@ export class MemoryStore implements Store {
    */
   set(namespace: string, id: string, value: unknown, options: StoreSetOptions): void {
     if (this.#closed) throw this.#closedError('set');
-    checkTtl(namespace, id, options.ttlMs);
+    checkWrite(namespace, id, options);
     this.#write(namespace, id, value, options);
   }
 
@@ -140,7 +144,7 @@ export class MemoryStore implements Store {
    */
   setMany(writes: readonly StoreWrite[]): void {
     if (this.#closed) throw this.#closedError('setMany');
-    for (const write of writes) checkTtl(write.namespace, write.id, write.ttlMs);
+    for (const write of writes) checkWrite(write.namespace, write.id, write);
     for (const write of writes) this.#write(write.namespace, write.id, write.value, write);
   }
 
@@ -149,7 +153,7 @@ export class MemoryStore implements Store {
     if (this.#closed) throw this.#closedError('delete');
     const slot = this.#namespaces.find(namespace)?.slots.get(id);
     if (slot === undefined) return false;
-    const live = !this.#isStale(slot, Date.now());
+    const live = !this.#isDead(slot, Date.now());
     this.#remove(slot);
     return live;
   }
@@ -159,6 +163,33 @@ export class MemoryStore implements Store {
     let removed = 0;
     for (const [namespace, id] of keys) if (this.delete(namespace, id)) removed++;
     return removed;
+  }
+
+  /**
+   * Make entry `id` of `namespace` stale now, its stale and grace windows starting again from now
+   * (see {@link Store.expire}); an entry past its TTL stays as it is, one without windows is removed.
+   * `true` when a live entry was there.
+   */
+  expire(namespace: string, id: string): boolean {
+    if (this.#closed) throw this.#closedError('expire');
+    const slot = this.#namespaces.find(namespace)?.slots.get(id);
+    if (slot === undefined) return false;
+    const now = coarseNow();
+    if (this.#isDead(slot, now)) {
+      this.#remove(slot);
+      return false;
+    }
+    const slots = this.#slots;
+    const windows = slots.windows.get(slot);
+    if (windows === undefined || windows.staleMs + windows.graceMs === 0) {
+      this.#remove(slot);
+      return true;
+    }
+    if (windows.freshUntil > now) {
+      slots.windows.set(slot, { ...windows, freshUntil: now });
+      slots.expiresAt[slot] = now + windows.staleMs + windows.graceMs;
+    }
+    return true;
   }
 
   /** Invalidate every entry of `namespace` in O(1); their memory is reclaimed lazily. */
@@ -182,8 +213,8 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * Free every stale entry now (expired, or of a cleared namespace or invalidated tag). Not
-   * needed for correctness: stale entries are never returned and the sweep frees them over time.
+   * Free every dead entry now (expired, or of a cleared namespace or invalidated tag). Not
+   * needed for correctness: dead entries are never returned and the sweep frees them over time.
    *
    * @returns how many entries were freed
    */
@@ -193,7 +224,7 @@ export class MemoryStore implements Store {
     let freed = 0;
     for (let slot = this.#slots.oldest; slot !== NO_SLOT; ) {
       const next = this.#slots.newerThan(slot);
-      if (this.#isStale(slot, now)) {
+      if (this.#isDead(slot, now)) {
         this.#remove(slot);
         freed++;
       }
@@ -222,7 +253,7 @@ export class MemoryStore implements Store {
   #write(namespace: string, id: string, value: unknown, options: StoreSetOptions): void {
     const slots = this.#slots;
     const now = coarseNow();
-    // Sweep before inserting: a freed stale slot can spare a live entry from eviction.
+    // Sweep before inserting: a freed dead slot can spare a live entry from eviction.
     this.#sweep(now);
     let scope = this.#namespaces.find(namespace);
     const previous = scope?.slots.get(id);
@@ -235,23 +266,28 @@ export class MemoryStore implements Store {
     if (scope === undefined || scope.slots.size === 0) scope = this.#namespaces.acquire(namespace);
     const tags = this.#tags.acquireAll(options.tags);
     const owner: Owner = tags === undefined ? scope : new TaggedOwner(scope, tags);
-    scope.slots.set(id, slots.add(id, value, owner, now + options.ttlMs));
+    const freshUntil = now + options.ttlMs;
+    const staleMs = options.staleMs ?? 0;
+    const graceMs = options.graceMs ?? 0;
+    const slot = slots.add(id, value, owner, freshUntil + staleMs + graceMs);
+    if (staleMs !== 0 || graceMs !== 0 || options.loadMs !== undefined) slots.windows.set(slot, { freshUntil, staleMs, graceMs, loadMs: options.loadMs });
+    scope.slots.set(id, slot);
   }
 
-  /** Inspect the next {@link SWEEP_STEPS} slots of the sweep; free the stale ones. */
+  /** Inspect the next {@link SWEEP_STEPS} slots of the sweep; free the dead ones. */
   #sweep(now: number): void {
     const slots = this.#slots;
     for (let step = 0; step < SWEEP_STEPS; step++) {
       const slot = slots.nextToSweep();
       if (slot === NO_SLOT) return;
-      if (this.#isStale(slot, now)) {
+      if (this.#isDead(slot, now)) {
         this.#remove(slot);
         this.#reclaimed++;
       }
     }
   }
 
-  #isStale(slot: number, now: number): boolean {
+  #isDead(slot: number, now: number): boolean {
     return (this.#slots.expiresAt[slot] as number) <= now || (this.#slots.owners[slot] as Owner).isDead();
   }
 
@@ -285,6 +321,16 @@ export class MemoryStore implements Store {
  */
 export function memoryStore(options?: MemoryStoreOptions): MemoryStore {
   return new MemoryStore(options);
+}
+
+function checkWrite(namespace: string, id: string, options: StoreSetOptions): void {
+  checkTtl(namespace, id, options.ttlMs);
+  for (const name of ['staleMs', 'graceMs', 'loadMs'] as const) {
+    const ms: unknown = options[name];
+    if (ms !== undefined && (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity)) {
+      throw new InvalidTtlError(`memory store set of "${joinKey(namespace, id)}": ${name} is ${String(ms)}; give a finite number of milliseconds >= 0, or leave it out.`);
+    }
+  }
 }
 
 function checkTtl(namespace: string, id: string, ttlMs: unknown): void {

@@ -32,11 +32,14 @@ function uniqueNamespace(): string {
  * @param makeStore - a fresh store for each test
  * @param cleanup - runs after every test with that test's store, which may already be closed;
  *   default: `store.close()`
+ * @param features - `windows: false` leaves out the stale and grace windows and `expire()`, for a
+ *   store that does not keep them yet
  */
 export function describeStoreConformance(
   label: string,
   makeStore: () => Promise<Store> | Store,
   cleanup?: (store: Store) => Promise<void> | void,
+  features: { readonly windows?: boolean } = {},
 ): void {
   describe(`Store conformance: ${label}`, function () {
     this.timeout(10_000);
@@ -158,6 +161,94 @@ export function describeStoreConformance(
         await sleep(PAST_SHORT_TTL_MS);
         expect(await valueAt(k('grows'))).to.equal('v2');
         expect(await store.get(...k('shrinks'))).to.equal(undefined);
+      });
+    });
+
+    (features.windows === false ? describe.skip : describe)('stale and grace windows', () => {
+      it('keeps an entry past its TTL for its windows, answering them with it', async () => {
+        const before = Date.now();
+        await store.set(...k('w'), 'v', { ttlMs: SHORT_TTL_MS, staleMs: LONG_TTL_MS, graceMs: 1_000, loadMs: 12.5 });
+        await sleep(PAST_SHORT_TTL_MS);
+        const entry = await store.get(...k('w'));
+        expect(entry?.value).to.equal('v');
+        // Whole-millisecond stores may round the expiry up.
+        expect(entry?.expiresAt).to.be.within(before + SHORT_TTL_MS - 1, Date.now() - 1);
+        expect(entry?.staleMs).to.equal(LONG_TTL_MS);
+        expect(entry?.graceMs).to.equal(1_000);
+        expect(entry?.loadMs).to.equal(12.5);
+      });
+
+      it('keeps an entry in grace alone, and drops it once its last window ends', async () => {
+        await store.set(...k('grace'), 'g', { ttlMs: SHORT_TTL_MS, graceMs: LONG_TTL_MS });
+        await store.set(...k('short'), 's', { ttlMs: SHORT_TTL_MS, staleMs: 20, graceMs: 20 });
+        await sleep(PAST_SHORT_TTL_MS);
+        const graced = await store.get(...k('grace'));
+        expect(graced?.value).to.equal('g');
+        expect(graced?.staleMs ?? 0).to.equal(0);
+        expect(graced?.graceMs).to.equal(LONG_TTL_MS);
+        await sleep(PAST_SHORT_TTL_MS);
+        expect(await store.get(...k('short'))).to.equal(undefined);
+        expect((await store.getMany([k('short'), k('grace')])).map((entry) => entry?.value)).to.deep.equal([undefined, 'g']);
+      });
+
+      it('writes windows with setMany, and an overwrite without windows drops them', async () => {
+        await store.setMany([
+          { namespace: ns, id: 'a', value: 1, ttlMs: SHORT_TTL_MS, staleMs: LONG_TTL_MS },
+          { namespace: ns, id: 'b', value: 2, ttlMs: SHORT_TTL_MS, staleMs: LONG_TTL_MS },
+        ]);
+        await store.set(...k('b'), 3, { ttlMs: SHORT_TTL_MS });
+        await sleep(PAST_SHORT_TTL_MS);
+        expect((await store.get(...k('a')))?.staleMs).to.equal(LONG_TTL_MS);
+        expect(await store.get(...k('b'))).to.equal(undefined);
+      });
+
+      it('never answers a deleted or invalidated entry from its windows', async () => {
+        const windows = { ttlMs: SHORT_TTL_MS, staleMs: LONG_TTL_MS, graceMs: LONG_TTL_MS };
+        await store.set(...k('deleted'), 1, windows);
+        await store.set(...k('tagged'), 2, { ...windows, tags: [tag('t')] });
+        await store.set(other, 'cleared', 3, windows);
+        await store.set(...k('kept'), 4, windows);
+        await sleep(PAST_SHORT_TTL_MS);
+        expect(await store.delete(...k('deleted')), 'a stale entry is live').to.equal(true);
+        await store.invalidateTags([tag('t')]);
+        await store.deleteNamespace(other);
+        expect(await store.getMany([k('deleted'), k('tagged'), [other, 'cleared']])).to.deep.equal([undefined, undefined, undefined]);
+        expect(await valueAt(k('kept'))).to.equal(4);
+      });
+
+      it('expire() makes a fresh entry stale now and restarts its windows from now', async () => {
+        expect(store.expire, 'every store of the package implements expire').to.be.a('function');
+        const expire = (id: string): Promise<boolean> => Promise.resolve(store.expire?.(ns, id) ?? false);
+        await store.set(...k('fresh'), 'f', { ttlMs: LONG_TTL_MS, staleMs: LONG_TTL_MS, graceMs: 500 });
+        await store.set(...k('soon-gone'), 's', { ttlMs: LONG_TTL_MS, staleMs: 20, graceMs: 20 });
+        const before = Date.now();
+        expect(await expire('fresh')).to.equal(true);
+        expect(await expire('soon-gone')).to.equal(true);
+        const entry = await store.get(...k('fresh'));
+        expect(entry?.value).to.equal('f');
+        expect(entry?.expiresAt).to.be.within(before - 25, Date.now() + 1);
+        expect(entry?.staleMs).to.equal(LONG_TTL_MS);
+        expect(entry?.graceMs).to.equal(500);
+        await sleep(PAST_SHORT_TTL_MS);
+        expect(await store.get(...k('soon-gone')), 'its windows ran from the expire').to.equal(undefined);
+        expect(await valueAt(k('fresh'))).to.equal('f');
+      });
+
+      it('expire() leaves an entry past its TTL as it is, removes one without windows, and answers false for none', async () => {
+        const expire = (namespace: string, id: string): Promise<boolean> => Promise.resolve(store.expire?.(namespace, id) ?? false);
+        await store.set(...k('stale'), 's', { ttlMs: SHORT_TTL_MS, staleMs: LONG_TTL_MS });
+        await store.set(...k('plain'), 'p', { ttlMs: LONG_TTL_MS });
+        await store.set(...k('tagged'), 't', { ttlMs: LONG_TTL_MS, staleMs: LONG_TTL_MS, tags: [tag('t')] });
+        await sleep(PAST_SHORT_TTL_MS);
+        const staleBefore = await store.get(...k('stale'));
+        expect(await expire(ns, 'stale')).to.equal(true);
+        expect((await store.get(...k('stale')))?.expiresAt).to.equal(staleBefore?.expiresAt);
+        expect(await expire(ns, 'plain')).to.equal(true);
+        expect(await store.get(...k('plain'))).to.equal(undefined);
+        await store.invalidateTags([tag('t')]);
+        expect(await expire(ns, 'tagged'), 'an invalidated entry is not live').to.equal(false);
+        expect(await store.get(...k('tagged'))).to.equal(undefined);
+        expect(await expire(ns, 'never-set')).to.equal(false);
       });
     });
 

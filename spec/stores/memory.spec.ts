@@ -259,6 +259,36 @@ describe('memoryStore', () => {
       expect(store.stats.evictions).to.equal(0);
     });
 
+    it('counts entries in their stale and grace windows against the bound, and frees them when the last window ends', async () => {
+      const store = memoryStore({ maxEntries: 3 });
+      store.set('ns', 'a', 'A', { ttlMs: 100, staleMs: 100, graceMs: 100 });
+      store.set('ns', 'b', 'B', { ttlMs: 100, graceMs: 1_000 });
+      await clock.tickAsync(250);
+      expect(store.size).to.equal(2);
+      expect(store.get('ns', 'a')).to.deep.include({ value: 'A', expiresAt: 1_000_100, staleMs: 100, graceMs: 100 });
+      // In grace, still live: the bound pushes out the least recently used (b), not a fresh entry.
+      store.set('ns', 'c', 'C', { ttlMs: Infinity });
+      store.set('ns', 'd', 'D', { ttlMs: Infinity });
+      expect(store.get('ns', 'b')).to.equal(undefined);
+      expect(store.stats.evictions).to.equal(1);
+      await clock.tickAsync(50);
+      expect(store.purgeExpired()).to.equal(1);
+      expect(store.get('ns', 'a')).to.equal(undefined);
+      expect(store.size).to.equal(2);
+    });
+
+    it('rejects windows that are not finite numbers >= 0', () => {
+      const store = memoryStore();
+      for (const bad of [-1, NaN, Infinity, '5' as unknown as number]) {
+        for (const name of ['staleMs', 'graceMs', 'loadMs'] as const) {
+          const error = thrown(() => store.set('ns', 'a', 1, { ttlMs: 10, [name]: bad }));
+          expect(error).to.be.instanceOf(InvalidTtlError);
+          expect(error.message).to.contain(name).and.contain('>= 0');
+        }
+      }
+      expect(store.size).to.equal(0);
+    });
+
     it('purgeExpired frees every stale entry and answers how many', async () => {
       const store = memoryStore();
       for (let i = 0; i < 100; i++) store.set('a', `${i}`, i, { ttlMs: 100 });

@@ -1,5 +1,20 @@
 import type { Owner } from './scopes.js';
 
+/**
+ * What an entry written with windows or a load duration keeps besides its slot: the end of its
+ * freshness (the slot's `expiresAt` is then the end of its last window, when it is freed).
+ */
+export interface SlotWindows {
+  /** End of freshness (`Date.now()` clock). */
+  readonly freshUntil: number;
+  /** The stale window after `freshUntil`, ms. */
+  readonly staleMs: number;
+  /** The grace window after the stale one, ms. */
+  readonly graceMs: number;
+  /** How long the value's load took, when recorded. */
+  readonly loadMs: number | undefined;
+}
+
 /** "No slot": the end of a list, or an empty one. */
 export const NO_SLOT = -1;
 
@@ -26,8 +41,16 @@ export class SlotTable {
   values!: unknown[];
   /** Namespace (and tags) of each slot's entry. */
   owners!: Array<Owner | undefined>;
-  /** Absolute expiry of each slot's entry (`Date.now()` clock), `Infinity` = never. */
+  /**
+   * When each slot's entry is freed (`Date.now()` clock), `Infinity` = never: its TTL's end, or
+   * for an entry with {@link windows}, the end of its last window.
+   */
   expiresAt!: Float64Array;
+  /**
+   * The windows of the slots whose entries have them, by slot. A map rather than one more
+   * parallel array: most stores have none, and then an entry pays nothing for them.
+   */
+  readonly windows = new Map<number, SlotWindows>();
   /** Entries held. */
   size = 0;
   /** Most recently used slot. */
@@ -89,6 +112,7 @@ export class SlotTable {
     this.ids[slot] = undefined;
     this.values[slot] = undefined;
     this.owners[slot] = undefined;
+    if (this.windows.size !== 0) this.windows.delete(slot);
     this.#newer[slot] = this.#free;
     this.#free = slot;
     this.size--;
@@ -108,6 +132,7 @@ export class SlotTable {
    */
   clear(capacity = INITIAL_CAPACITY): void {
     this.#allocate(Math.min(this.#maxSlots, capacity));
+    this.windows.clear();
     this.size = 0;
     this.#used = 0;
     this.#free = this.newest = this.oldest = this.#cursor = NO_SLOT;
