@@ -7,6 +7,7 @@
 export { Cache, createCache, type CacheHealth, type CacheOptions, type GetOrSetOptions, type SetOptions } from './cache/cache.js';
 export { getCache, registerCache, unregisterCache } from './cache/registry.js';
 export type { CacheEventListener, CacheEventMap, CacheEventName, StoreOperation } from './cache/events.js';
+export type { FreshnessOptions } from './cache/load/freshness.js';
 export type { CacheStats } from './cache/stats.js';
 export type { Immutability } from './cache/immutability.js';
 export type { StorePolicyOptions } from './cache/load/policy.js';

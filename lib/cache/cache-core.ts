@@ -3,6 +3,8 @@ import { BackendError, CacheflightError } from '../core/errors.js';
 import { warnBackendFailure } from './backend-warning.js';
 import { CacheEvents, type StoreOperation } from './events.js';
 import { FlightTable } from './load/flights.js';
+import { mergeFreshness, type Freshness, type FreshnessParts } from './load/freshness.js';
+import type { LoadPolicy } from './load/policy.js';
 import type { Flight } from './load/flight.js';
 import { readStored, type Immutability } from './immutability.js';
 import { StatsCounters } from './stats.js';
@@ -16,6 +18,7 @@ export interface CacheCoreParts {
   readonly immutability: Immutability;
   readonly protect: (value: unknown) => unknown;
   readonly protectOwned: (value: unknown) => unknown;
+  readonly freshness: FreshnessParts | undefined;
 }
 
 /**
@@ -41,6 +44,13 @@ export class CacheCore {
   readonly flights = new FlightTable();
   /** Tag -> sequence number of its last invalidation; kept only while loads are in flight. */
   readonly tagInvalidatedAt = new Map<string, number>();
+  /** The cache's defaults of the freshness options (`createCache`), when it has any. */
+  readonly freshness: FreshnessParts | undefined;
+  /**
+   * Keys (joined) whose load failed while an old value was kept, with the time (`Date.now()`)
+   * before which their loader is not called again (`graceBackoff`).
+   */
+  readonly backoffUntil = new Map<string, number>();
   /** The invalidation sequence: flights record it when they start, invalidations advance it. */
   seq = 0;
   closed = false;
@@ -60,6 +70,42 @@ export class CacheCore {
     this.immutability = parts.immutability;
     this.protect = parts.protect;
     this.protectOwned = parts.protectOwned;
+    this.freshness = parts.freshness;
+  }
+
+  /** The freshness policy of a call under `policy` (`undefined`: none at any level). */
+  freshnessFor(policy: LoadPolicy): Freshness | undefined {
+    if (policy.freshness === undefined && this.freshness === undefined) return undefined;
+    return mergeFreshness(policy.freshness, this.freshness);
+  }
+
+  /** Count a fresh hit and emit its event. */
+  countHit(namespace: string, id: string, entry: StoredEntry): void {
+    this.counters.hits++;
+    if (this.events.listening.hit) this.events.emit('hit', entry.tier === undefined ? { key: joinKey(namespace, id) } : { key: joinKey(namespace, id), tier: entry.tier });
+  }
+
+  /** Whether `key`'s loader backs off after a failure (see {@link backoffUntil}). */
+  backingOff(key: string, now: number): boolean {
+    if (this.backoffUntil.size === 0) return false;
+    const until = this.backoffUntil.get(key);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.backoffUntil.delete(key);
+    return false;
+  }
+
+  /** Back `key`'s loader off for `ms`. Expired marks are dropped when the map grows. */
+  backOff(key: string, ms: number): void {
+    if (ms <= 0) return;
+    const now = Date.now();
+    if (this.backoffUntil.size >= 1024) for (const [other, until] of this.backoffUntil) if (until <= now) this.backoffUntil.delete(other);
+    this.backoffUntil.set(key, now + ms);
+  }
+
+  /** A write or removal of `key` ends its backoff. */
+  endBackoff(key: string): void {
+    if (this.backoffUntil.size !== 0) this.backoffUntil.delete(key);
   }
 
   /** Turns the form callers share into what one caller receives (copies what must be copied). */
@@ -73,15 +119,14 @@ export class CacheCore {
       this.counters.misses++;
       if (this.events.listening.miss) this.events.emit('miss', { key: joinKey(namespace, id) });
     } else {
-      this.counters.hits++;
-      if (this.events.listening.hit) this.events.emit('hit', { key: joinKey(namespace, id) });
+      this.countHit(namespace, id, entry);
     }
   }
 
-  /** Count a failed loader run and emit its event. */
-  loadFailed(namespace: string, id: string, error: unknown): void {
+  /** Count a failed loader run and emit its event; `background`: a refresh no caller waited for. */
+  loadFailed(namespace: string, id: string, error: unknown, background = false): void {
     this.counters.loadErrors++;
-    if (this.events.listening['load-error']) this.events.emit('load-error', { key: joinKey(namespace, id), error });
+    if (this.events.listening['load-error']) this.events.emit('load-error', { key: joinKey(namespace, id), error, background });
   }
 
   /** A flight's write landed (or none was made): it leaves the table. */

@@ -7,13 +7,18 @@ import { CacheCore } from './cache-core.js';
 import type { CacheEventListener, CacheEventName } from './events.js';
 import { CopyOnRead, ownedProtectorFor, protectorFor, readStored, type Immutability } from './immutability.js';
 import { load } from './load/load.js';
-import { policyOf, validateTags, type LoadPolicy, type StorePolicyOptions } from './load/policy.js';
+import { policyOf, validateTags, type GetOrSetOptions, type LoadPolicy } from './load/policy.js';
+import { FRESHNESS_OPTION_NAMES, mergeFreshness, parseFreshness, type FreshnessOptions } from './load/freshness.js';
 import { put } from './load/store-result.js';
 import type { CacheStats } from './stats.js';
 import { parseDuration, type Duration } from '../core/durations.js';
 
-/** Options of {@link createCache}. */
-export interface CacheOptions {
+/**
+ * Options of {@link createCache}. The freshness options ({@link FreshnessOptions}: stale and
+ * grace windows, timeouts, early refresh) given here are the defaults of every call; a method's
+ * or call's own option replaces the default of that option.
+ */
+export interface CacheOptions extends FreshnessOptions {
   /** Where entries live. Default: `memoryStore()` (bounded LRU, 10,000 entries). */
   readonly store?: Store;
   /** TTL of entries whose writer gives none. Default `'5m'`. */
@@ -40,8 +45,7 @@ export interface SetOptions {
   readonly tags?: readonly string[];
 }
 
-/** Options of {@link Cache.getOrSet}: TTL, tags and `unless` may depend on the loaded value. */
-export type GetOrSetOptions<T> = StorePolicyOptions<T>;
+export type { GetOrSetOptions };
 
 /** Result of {@link Cache.health}. */
 export interface CacheHealth {
@@ -55,7 +59,7 @@ export interface CacheHealth {
   readonly inFlight: number;
 }
 
-const OPTION_NAMES: readonly string[] = ['store', 'ttl', 'required', 'immutability', 'name'];
+const OPTION_NAMES: readonly string[] = ['store', 'ttl', 'required', 'immutability', 'name', ...FRESHNESS_OPTION_NAMES];
 const IMMUTABILITY_MODES: ReadonlySet<string> = new Set(['freeze', 'clone', 'none']);
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 /** The cache's `ttl` when left out (`undefined` only: `null` is an error, not a default). */
@@ -93,6 +97,7 @@ export class Cache {
       immutability,
       protect: protectorFor(immutability),
       protectOwned,
+      freshness: parseFreshness(options, 'createCache'),
     });
     this.core = core;
     this.store.bindValues?.({
@@ -117,7 +122,11 @@ export class Cache {
     return this.core.lastLoadMissed;
   }
 
-  /** The value at `key`, or `undefined` when absent (a stored `undefined` also reads as `undefined`). */
+  /**
+   * The fresh value at `key`, or `undefined` when absent or past its TTL (an entry in its stale or
+   * grace window answers only `getOrSet` and decorated methods); a stored `undefined` also reads
+   * as `undefined`.
+   */
   async get<T>(key: string): Promise<T | undefined> {
     const entry = await this.readEntry(key, 'get');
     return entry === undefined ? undefined : (readStored(entry.value, this.core.immutability) as T);
@@ -129,8 +138,10 @@ export class Cache {
     this.assertOpen('getMany');
     const core = this.core;
     const entries = await core.guard('getMany', undefined, () => this.store.getMany(keys.map(splitKey)), [] as Array<StoredEntry | undefined>);
+    const now = Date.now();
     return keys.map((key, i) => {
-      const entry = entries[i];
+      const found = entries[i];
+      const entry = found !== undefined && found.expiresAt > now ? found : undefined;
       const [namespace, id] = splitKey(key);
       core.countRead(namespace, id, entry);
       return entry === undefined ? undefined : (readStored(entry.value, core.immutability) as T);
@@ -151,7 +162,28 @@ export class Cache {
       return;
     }
     const stored = this.store.sharesReferences ? core.protect(value) : value;
-    await core.guard('set', key, () => this.store.set(namespace, id, stored, { ttlMs, tags }), undefined);
+    core.endBackoff(key);
+    // The cache's default windows apply to values set directly too.
+    const windows = core.freshness === undefined || ttlMs === Infinity ? undefined : mergeFreshness(undefined, core.freshness);
+    const write = windows === undefined ? { ttlMs, tags } : { ttlMs, tags, staleMs: windows.staleMs || undefined, graceMs: windows.graceMs || undefined };
+    await core.guard('set', key, () => this.store.set(namespace, id, stored, write), undefined);
+  }
+
+  /**
+   * Make `key` stale now: its freshness ends at once while it stays for its stale and grace
+   * windows, so the next read refreshes it (answering the old value meanwhile, as the windows
+   * say). An entry without windows is removed. A load of `key` in flight will not store its
+   * result. `true` when a live entry was there.
+   */
+  async expire(key: string): Promise<boolean> {
+    assertKey(key, 'expire');
+    this.assertOpen('expire');
+    const [namespace, id] = splitKey(key);
+    const core = this.core;
+    core.flights.supersede(namespace, id);
+    core.endBackoff(key);
+    const store = this.store;
+    return core.guard('expire', key, () => (store.expire === undefined ? store.delete(namespace, id) : store.expire(namespace, id)), false);
   }
 
   /** Remove `key`; `true` when it held a live entry. A load of `key` in flight will not store its result. */
@@ -160,6 +192,7 @@ export class Cache {
     this.assertOpen('del');
     const [namespace, id] = splitKey(key);
     this.core.flights.supersede(namespace, id);
+    this.core.endBackoff(key);
     return this.core.guard('delete', key, () => this.store.delete(namespace, id), false);
   }
 
@@ -172,11 +205,14 @@ export class Cache {
     return this.core.guard('deleteMany', undefined, () => this.store.deleteMany(split), 0);
   }
 
-  /** Remaining time to live of `key` in ms (`Infinity` when it never expires), or `undefined`. */
+  /**
+   * Remaining fresh time of `key` in ms (`Infinity` when it never expires), or `undefined` when
+   * absent or past its TTL.
+   */
   async ttl(key: string): Promise<number | undefined> {
     const entry = await this.readEntry(key, 'ttl', false);
     if (entry === undefined) return undefined;
-    return Math.max(0, entry.expiresAt - Date.now());
+    return entry.expiresAt - Date.now();
   }
 
   /**
@@ -217,6 +253,7 @@ export class Cache {
   async clear(): Promise<void> {
     this.assertOpen('clear');
     this.core.flights.supersedeAll();
+    this.core.backoffUntil.clear();
     await this.core.guard('clear', undefined, () => this.store.clear(), undefined);
   }
 
@@ -279,7 +316,9 @@ export class Cache {
     assertKey(key, operation);
     this.assertOpen(operation);
     const [namespace, id] = splitKey(key);
-    const entry = await this.core.guard('get', key, () => this.store.get(namespace, id), undefined);
+    const found = await this.core.guard('get', key, () => this.store.get(namespace, id), undefined);
+    // Entries in their stale or grace windows are for the load path only.
+    const entry = found !== undefined && found.expiresAt > Date.now() ? found : undefined;
     if (count) this.core.countRead(namespace, id, entry);
     return entry;
   }

@@ -6,6 +6,7 @@ export type StoreOperation =
   | 'setMany'
   | 'delete'
   | 'deleteMany'
+  | 'expire'
   | 'deleteNamespace'
   | 'invalidateTags'
   | 'clear'
@@ -13,8 +14,22 @@ export type StoreOperation =
 
 /** The events a {@link Cache} emits, with the payload each listener receives. */
 export interface CacheEventMap {
-  /** A read found a live entry. */
-  hit: { readonly key: string };
+  /** A read found a fresh entry. `tier`: which tier of a tiered store answered. */
+  hit: { readonly key: string; readonly tier?: string | undefined };
+  /**
+   * A read found an entry past its TTL, in its stale window: the caller got it at once and a
+   * background refresh runs (or already ran, or backs off after a failure).
+   */
+  stale: { readonly key: string; readonly tier?: string | undefined };
+  /**
+   * A caller got a value kept for grace instead of waiting or failing: its load failed, timed
+   * out, or backs off after a failure (`graceBackoff`).
+   */
+  graced: { readonly key: string; readonly reason: 'load-failed' | 'timeout' | 'backoff'; readonly tier?: string | undefined };
+  /** A background refresh started: of a stale entry, or early (`earlyRefresh`). */
+  refresh: { readonly key: string; readonly reason: 'stale' | 'early' };
+  /** A caller stopped waiting for a load (`softTimeout`, `hardTimeout`); the load goes on. */
+  timeout: { readonly key: string; readonly kind: 'soft' | 'hard'; readonly afterMs: number };
   /** A read found nothing; a load follows (for `getOrSet` and decorated methods). */
   miss: { readonly key: string };
   /**
@@ -24,8 +39,11 @@ export interface CacheEventMap {
   joined: { readonly key: string };
   /** A loader (the decorated method) resolved. */
   load: { readonly key: string; readonly durationMs: number };
-  /** A loader rejected; nothing was stored and every joined caller got the rejection. */
-  'load-error': { readonly key: string; readonly error: unknown };
+  /**
+   * A loader rejected; nothing was stored. Callers waiting for it got the rejection, or a value
+   * kept for grace. `background`: a refresh no caller waited for (the entry stays).
+   */
+  'load-error': { readonly key: string; readonly error: unknown; readonly background: boolean };
   /** The store failed or timed out; the call went on without the cache (unless `required`). */
   'backend-error': { readonly operation: StoreOperation; readonly key: string | undefined; readonly error: Error };
   /** A stored payload could not be decoded; it was treated as a miss and will be rewritten. */
@@ -56,6 +74,10 @@ export class CacheEvents {
    */
   readonly listening: { [E in CacheEventName]: boolean } = {
     hit: false,
+    stale: false,
+    graced: false,
+    refresh: false,
+    timeout: false,
     miss: false,
     joined: false,
     load: false,

@@ -1,10 +1,12 @@
 /**
  * Counters of one cache since it was created. They agree with the events: `hits`, `misses` and
  * `joined` count the `hit`, `miss` and `joined` events, `loads` the `load` plus `load-error`
- * events, `loadErrors` the `load-error` events, `decodeErrors` the `decode-error` events.
+ * events, `loadErrors` the `load-error` events, `decodeErrors` the `decode-error` events,
+ * `stale`, `graced`, `refreshes` and `timeouts` the `stale`, `graced`, `refresh` and `timeout`
+ * events.
  */
 export interface CacheStats {
-  /** Reads that found a live entry. */
+  /** Reads that found a fresh entry (stale and graced answers are counted apart). */
   readonly hits: number;
   /** Reads that found nothing. */
   readonly misses: number;
@@ -18,6 +20,14 @@ export interface CacheStats {
   readonly backendErrors: number;
   /** Stored payloads that could not be decoded. */
   readonly decodeErrors: number;
+  /** Calls answered at once with a stale value (`staleWhileRevalidate`) while it refreshes. */
+  readonly stale: number;
+  /** Calls answered with a value kept for grace, because its load failed, timed out or backs off. */
+  readonly graced: number;
+  /** Background refreshes started (of stale entries, and early ones). */
+  readonly refreshes: number;
+  /** Callers that stopped waiting for a load at a soft or hard timeout. */
+  readonly timeouts: number;
 }
 
 /** Mutable counters behind {@link CacheStats}. */
@@ -29,6 +39,10 @@ export class StatsCounters implements CacheStats {
   joined = 0;
   backendErrors = 0;
   decodeErrors = 0;
+  stale = 0;
+  graced = 0;
+  refreshes = 0;
+  timeouts = 0;
 
   /** A frozen copy, safe to hand out. */
   snapshot(): CacheStats {
@@ -40,6 +54,10 @@ export class StatsCounters implements CacheStats {
       joined: this.joined,
       backendErrors: this.backendErrors,
       decodeErrors: this.decodeErrors,
+      stale: this.stale,
+      graced: this.graced,
+      refreshes: this.refreshes,
+      timeouts: this.timeouts,
     });
   }
 }

@@ -47,7 +47,9 @@ export function CachePut<Args extends unknown[] = never[], R = unknown, Method e
   const overrides = ttl !== undefined || tags !== undefined;
   const policies = new WeakMap<CacheableDefinition, LoadPolicy>();
   const policyFor = (definition: CacheableDefinition | undefined, label: string): LoadPolicy => {
-    if (definition === undefined) return { label, unless: undefined, ttlMs: undefined, ttlOf: undefined, tagsOf: undefined, resultTagsOf: undefined, ...ownPolicy };
+    if (definition === undefined) {
+      return { label, unless: undefined, ttlMs: undefined, ttlOf: undefined, tagsOf: undefined, resultTagsOf: undefined, freshness: undefined, forceFresh: false, ...ownPolicy };
+    }
     if (!overrides) return definition.policy;
     let policy = policies.get(definition);
     if (policy === undefined) {

@@ -1,5 +1,6 @@
 import { getCache, defaultCacheOrUndefined } from '../cache/registry.js';
 import type { LoadPolicy } from '../cache/load/policy.js';
+import { FRESHNESS_OPTION_NAMES, parseFreshness, type FreshnessOptions, type FreshnessParts } from '../cache/load/freshness.js';
 import type { Duration } from '../core/durations.js';
 import { CacheableDefinition } from './cacheable-definition.js';
 import { decorationOrigin } from './decoration-origin.js';
@@ -8,8 +9,11 @@ import { checkBoolean, checkFunction, checkNamespace, checkOptionNames, checkStr
 import { publishMetadata, rejectNonPromiseReturn } from './reflect-metadata.js';
 import type { AsyncMethodDecorator, CacheSelection, NoInference } from './types.js';
 
-/** Options of {@link Cacheable}. `Args` and `R` are the decorated method's arguments and result. */
-export interface CacheableOptions<Args extends unknown[] = never[], R = unknown> extends CacheSelection {
+/**
+ * Options of {@link Cacheable}. `Args` and `R` are the decorated method's arguments and result.
+ * Stale and grace windows, timeouts and early refresh: see {@link FreshnessOptions}.
+ */
+export interface CacheableOptions<Args extends unknown[] = never[], R = unknown> extends CacheSelection, FreshnessOptions {
   /**
    * Time to live: ms (`0` = do not store, `Infinity` = never expires), a string such as `'30s'`,
    * `'5m'`, `'1h'`, or a function of the result. Default: the cache's `ttl`.
@@ -35,7 +39,7 @@ export interface CacheableOptions<Args extends unknown[] = never[], R = unknown>
   readonly perInstance?: boolean | ((instance: never) => string);
 }
 
-const OPTION_NAMES = ['ttl', 'key', 'namespace', 'tags', 'resultTags', 'condition', 'unless', 'cache', 'perInstance'] as const;
+const OPTION_NAMES: readonly string[] = ['ttl', 'key', 'namespace', 'tags', 'resultTags', 'condition', 'unless', 'cache', 'perInstance', ...FRESHNESS_OPTION_NAMES];
 
 /**
  * Memoize an async method through the registered cache. The key is the namespace
@@ -56,6 +60,7 @@ export function Cacheable<Args extends unknown[] = never[], R = unknown>(options
   checkTags('Cacheable', options.tags);
   checkString('Cacheable', 'cache', options.cache);
   if (typeof options.perInstance !== 'function') checkBoolean('Cacheable', 'perInstance', options.perInstance);
+  const freshness = parseFreshness(options, '@Cacheable');
   const { cache: cacheName, condition } = options;
 
   return ((...call: unknown[]) =>
@@ -65,7 +70,7 @@ export function Cacheable<Args extends unknown[] = never[], R = unknown>(options
       const definition = new CacheableDefinition(
         site,
         { key: options.key as never, namespace, perInstance: options.perInstance },
-        cacheablePolicy(options as CacheableOptions<unknown[], unknown>, ttlMs, site.member),
+        cacheablePolicy(options as CacheableOptions<unknown[], unknown>, ttlMs, freshness, site.member),
         decorationOrigin(),
       );
       const original = site.original;
@@ -95,7 +100,7 @@ export function Cacheable<Args extends unknown[] = never[], R = unknown>(options
     })) as AsyncMethodDecorator<Args, R>;
 }
 
-function cacheablePolicy(options: CacheableOptions<unknown[], unknown>, ttlMs: number | undefined, label: string): LoadPolicy {
+function cacheablePolicy(options: CacheableOptions<unknown[], unknown>, ttlMs: number | undefined, freshness: FreshnessParts | undefined, label: string): LoadPolicy {
   const { ttl, tags, resultTags, unless } = options;
   return {
     label,
@@ -104,5 +109,7 @@ function cacheablePolicy(options: CacheableOptions<unknown[], unknown>, ttlMs: n
     tagsOf: typeof tags === 'function' ? (args) => tags(...args) : tags === undefined ? undefined : () => tags,
     resultTagsOf: resultTags === undefined ? undefined : (result, args) => resultTags(result, ...args),
     unless: unless === undefined ? undefined : (result, args) => unless(result, ...args),
+    freshness,
+    forceFresh: false,
   };
 }

@@ -1,3 +1,12 @@
+import type { StoredEntry } from '../../stores/store.js';
+import type { Freshness } from './freshness.js';
+
+/** An entry a load may fall back on (stale or in grace), and the form its callers share. */
+export interface Kept {
+  readonly entry: StoredEntry;
+  readonly shared: unknown;
+}
+
 /**
  * One load in flight for one key. Every caller of that key while it flies gets `promise`.
  * An eviction, a put or an invalidation that happens meanwhile marks it `superseded`: its
@@ -14,6 +23,14 @@ export class Flight {
   superseded = false;
   /** The store write of the result, while a store that answers with promises has it pending. */
   write: Promise<void> | undefined = undefined;
+  /** The old entry this load replaces (stale or in grace), which callers may be answered with. */
+  fallback: Kept | undefined = undefined;
+  /** The windows, timeouts and early refresh the load runs under (`undefined`: none). */
+  freshness: Freshness | undefined = undefined;
+  /** A refresh no caller waits for: its failure reaches no one (but events and stats). */
+  background = false;
+  /** `performance.now()` when the loader started, when its duration is wanted (else -1). */
+  startedAt = -1;
 
   /** @param startSeq - the cache's invalidation sequence number when the load started */
   constructor(readonly startSeq: number) {}

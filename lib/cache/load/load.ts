@@ -1,25 +1,34 @@
 import { joinKey, type StoredEntry } from '../../stores/store.js';
 import type { CacheCore } from '../cache-core.js';
 import { readStored } from '../immutability.js';
+import { answerWindowed, hasWindows, keep, startLoad } from './windowed.js';
 import { Flight } from './flight.js';
+import type { Freshness } from './freshness.js';
 import type { LoadPolicy } from './policy.js';
 import { loadAndStore, runUncached } from './run-loader.js';
+import { waitFor } from './wait.js';
 
 /**
  * The single-flight read-through of `getOrSet` and the decorators, in the order a call goes
  * through it: join a flight of the same key, or read the store; a hit answers (synchronously
  * read from an in-process store: no promise work but the answer's), a miss starts a flight that
- * runs the loader and stores its result (`run-loader.ts`, `store-result.ts`).
+ * runs the loader and stores its result (`run-loader.ts`, `store-result.ts`). Entries with
+ * stale or grace windows, and early refresh, take `windowed.ts`; waits with timeouts `wait.ts`.
  */
 export function load(core: CacheCore, namespace: string, id: string, policy: LoadPolicy, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
+  const freshness = core.freshnessFor(policy);
   if (core.flights.size !== 0) {
     const flight = core.flights.get(namespace, id);
-    if (flight !== undefined) return join(core, namespace, id, flight);
+    if (flight !== undefined) return join(core, namespace, id, flight, freshness, policy.forceFresh);
   }
   if (core.closed) {
     const result = runUncached(core, namespace, id, thisArg, fn, args);
     core.lastLoadMissed = true;
     return result;
+  }
+  if (policy.forceFresh) {
+    core.lastLoadMissed = false;
+    return startLoad(core, namespace, id, policy, freshness, undefined, thisArg, fn, args, false);
   }
   let found: StoredEntry | undefined | Promise<StoredEntry | undefined>;
   try {
@@ -29,33 +38,57 @@ export function load(core: CacheCore, namespace: string, id: string, policy: Loa
   }
   if (found === undefined || found instanceof Promise) {
     const flight = new Flight(++core.seq);
+    flight.freshness = freshness;
     core.flights.add(namespace, id, flight);
-    flight.promise =
-      found === undefined
-        ? loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args)
-        : readThenLoad(core, flight, namespace, id, policy, thisArg, fn, args, found);
-    // Set after the loader started: it may have run other loads meanwhile.
-    core.lastLoadMissed = found === undefined;
+    if (found === undefined) {
+      flight.promise = loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args);
+      core.lastLoadMissed = true;
+      return freshness?.hardTimeoutMs === undefined ? flight.promise : waitFor(core, namespace, id, flight, flight.promise, undefined);
+    }
+    flight.promise = readThenLoad(core, flight, namespace, id, policy, thisArg, fn, args, found);
+    core.lastLoadMissed = false;
     return flight.promise;
   }
   core.lastLoadMissed = false;
+  if (hasWindows(found) || freshness?.earlyBeta !== undefined) return answerWindowed(core, namespace, id, policy, freshness, keep(core, found), thisArg, fn, args);
   core.counters.hits++;
   if (core.events.listening.hit) core.events.emit('hit', { key: joinKey(namespace, id) });
   return Promise.resolve(readStored(found.value, core.immutability));
 }
 
-/** A call of a key whose load (or store read) is in flight: it gets that flight's answer. */
-function join(core: CacheCore, namespace: string, id: string, flight: Flight): Promise<unknown> {
+/**
+ * A call of a key whose load (or store read) is in flight: it gets that flight's answer. When the
+ * flight refreshes an old value that is still fresh or stale, the caller gets that value at once;
+ * when the old value is in grace, it waits like the flight's starter, with the old value to fall
+ * back on (`forceFresh` waits for the load, without one).
+ */
+function join(core: CacheCore, namespace: string, id: string, flight: Flight, freshness: Freshness | undefined, forceFresh: boolean): Promise<unknown> {
   core.lastLoadMissed = false;
+  const kept = forceFresh ? undefined : flight.fallback;
+  if (kept !== undefined) {
+    const { entry } = kept;
+    const now = Date.now();
+    if (now < entry.expiresAt) {
+      core.countHit(namespace, id, entry);
+      return Promise.resolve(core.reveal(kept.shared));
+    }
+    if (now < entry.expiresAt + (entry.staleMs ?? 0)) {
+      core.counters.stale++;
+      if (core.events.listening.stale) core.events.emit('stale', { key: joinKey(namespace, id), tier: entry.tier });
+      return Promise.resolve(core.reveal(kept.shared));
+    }
+  }
   core.counters.joined++;
   flight.joiners++;
   if (core.events.listening.joined) core.events.emit('joined', { key: joinKey(namespace, id) });
-  return core.immutability === 'none' ? flight.promise : flight.promise.then(() => core.reveal(flight.shared));
+  const answer = core.immutability === 'none' ? flight.promise : flight.promise.then(() => core.reveal(flight.shared));
+  if (kept === undefined && freshness?.hardTimeoutMs === undefined) return answer;
+  return waitFor(core, namespace, id, flight, answer, kept, freshness);
 }
 
 /**
  * A flight whose store read is pending (stores answering with promises): the read, then a load
- * when it found nothing.
+ * when it found nothing, or what the entry's windows call for.
  */
 async function readThenLoad(
   core: CacheCore,
@@ -75,7 +108,17 @@ async function readThenLoad(
     core.endFlight(namespace, id, flight);
     throw error;
   }
-  if (entry === undefined) return loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args);
+  const freshness = flight.freshness;
+  if (entry === undefined) {
+    const loading = loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args);
+    return freshness?.hardTimeoutMs === undefined ? loading : waitFor(core, namespace, id, flight, loading, undefined);
+  }
+  if (hasWindows(entry) || freshness?.earlyBeta !== undefined) {
+    // Callers joined on the read share what the starter gets: the flight ends with its answer.
+    const kept = keep(core, entry);
+    core.endFlight(namespace, id, flight);
+    return answerWindowed(core, namespace, id, policy, freshness, kept, thisArg, fn, args, flight);
+  }
   core.countRead(namespace, id, entry);
   core.endFlight(namespace, id, flight);
   // A decoded value read for one caller is its own; callers joined on the read share it, so

@@ -1,5 +1,7 @@
 import { InvalidOptionError } from '../../core/errors.js';
 import { parseDuration, type Duration } from '../../core/durations.js';
+import { rejectUnknownOptions } from '../../core/option-checks.js';
+import { FRESHNESS_OPTION_NAMES, parseFreshness, type FreshnessOptions, type FreshnessParts } from './freshness.js';
 
 /**
  * How one kind of load is cached: built once per decorated method (or per `getOrSet` call) so
@@ -18,6 +20,10 @@ export interface LoadPolicy {
   readonly resultTagsOf: ((result: unknown, args: readonly unknown[]) => readonly string[]) | undefined;
   /** Declines to store a result when it answers true. */
   readonly unless: ((result: unknown, args: readonly unknown[]) => boolean) | undefined;
+  /** Stale and grace windows, timeouts, early refresh of this method or call (over the cache's). */
+  readonly freshness: FreshnessParts | undefined;
+  /** Load whatever the cache holds (joined with a load in flight): `getOrSet`'s `forceFresh`. */
+  readonly forceFresh: boolean;
 }
 
 /** Options shared by `getOrSet`, `set` and `@Cacheable` that shape how a value is stored. */
@@ -36,10 +42,24 @@ export function fixedTtl(ttl: unknown, what: string): number | undefined {
   return parseDuration(ttl, what);
 }
 
+/** Options of a `getOrSet` call: how its value is stored, kept and waited for. */
+export interface GetOrSetOptions<R = unknown> extends StorePolicyOptions<R>, FreshnessOptions {
+  /**
+   * Run the loader whatever the cache holds, and store its value; a load of the key already in
+   * flight is joined instead of starting a second.
+   */
+  readonly forceFresh?: boolean | undefined;
+}
+
+const GET_OR_SET_OPTION_NAMES: readonly string[] = ['ttl', 'tags', 'unless', 'forceFresh', ...FRESHNESS_OPTION_NAMES];
+
 /** Build the policy of a direct `getOrSet`/`set` call (the value is the only input of functions). */
-export function policyOf<R>(options: StorePolicyOptions<R> | undefined, label: string): LoadPolicy {
-  if (options === undefined) return { label, ttlMs: undefined, ttlOf: undefined, tagsOf: undefined, resultTagsOf: undefined, unless: undefined };
-  const { ttl, tags, unless } = options;
+export function policyOf<R>(options: GetOrSetOptions<R> | undefined, label: string): LoadPolicy {
+  if (options === undefined) return { label, ttlMs: undefined, ttlOf: undefined, tagsOf: undefined, resultTagsOf: undefined, unless: undefined, freshness: undefined, forceFresh: false };
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(`${label} takes an options object as its third argument, e.g. { ttl: '5m' }.`);
+  rejectUnknownOptions(label, options, GET_OR_SET_OPTION_NAMES);
+  const { ttl, tags, unless, forceFresh } = options;
+  if (forceFresh !== undefined && typeof forceFresh !== 'boolean') throw new InvalidOptionError(`${label} forceFresh must be true or false, not ${String(forceFresh)}.`);
   const fixedTags = Array.isArray(tags) ? validateTags(tags, `${label} tags`) : undefined;
   return {
     label,
@@ -48,6 +68,8 @@ export function policyOf<R>(options: StorePolicyOptions<R> | undefined, label: s
     tagsOf: fixedTags ? () => fixedTags : undefined,
     resultTagsOf: typeof tags === 'function' ? (value) => (tags as (v: unknown) => readonly string[])(value) : undefined,
     unless: unless ? (value) => unless(value as R) : undefined,
+    freshness: parseFreshness(options, label),
+    forceFresh: forceFresh ?? false,
   };
 }
 

@@ -20,11 +20,16 @@ export function loadAndStore(
   thisArg: unknown,
   fn: Function,
   args: readonly unknown[],
+  countMiss = true,
 ): Promise<unknown> {
-  core.counters.misses++;
-  if (core.events.listening.miss) core.events.emit('miss', { key: joinKey(namespace, id) });
+  if (countMiss) {
+    core.counters.misses++;
+    if (core.events.listening.miss) core.events.emit('miss', { key: joinKey(namespace, id) });
+  }
   core.counters.loads++;
-  const started = core.events.listening.load ? performance.now() : 0;
+  // The duration is kept with the entry for early refresh, and reported to `load` listeners.
+  const started = core.events.listening.load || flight.freshness?.earlyBeta !== undefined ? performance.now() : -1;
+  flight.startedAt = started;
   let loading: unknown;
   try {
     loading = fn.apply(thisArg, args);
@@ -42,10 +47,10 @@ export function loadAndStore(
 /** A load without the cache (after `close()`): counted and reported like any load. */
 export async function runUncached(core: CacheCore, namespace: string, id: string, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
   core.counters.loads++;
-  const started = core.events.listening.load ? performance.now() : 0;
+  const started = core.events.listening.load ? performance.now() : -1;
   try {
     const value: unknown = await fn.apply(thisArg, args);
-    if (started !== 0) core.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
+    if (started >= 0) core.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
     return value;
   } catch (error) {
     core.loadFailed(namespace, id, error);
@@ -58,7 +63,7 @@ export async function runUncached(core: CacheCore, namespace: string, id: string
  * caller (it may be the application's own state: the cache keeps a protected copy instead).
  */
 function loaded(core: CacheCore, flight: Flight, namespace: string, id: string, policy: LoadPolicy, args: readonly unknown[], value: unknown, started: number): unknown {
-  if (started !== 0) core.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
+  if (started >= 0) core.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
   let shared: unknown;
   try {
     shared = storeResult(core, flight, namespace, id, policy, value, args);
@@ -91,9 +96,13 @@ function loaded(core: CacheCore, flight: Flight, namespace: string, id: string, 
   return value;
 }
 
-/** The loader of `flight` failed: report it, end the flight; answers the error to pass on. */
+/**
+ * The loader of `flight` failed: report it, end the flight; answers the error to pass on. When
+ * an old value is kept (stale or in grace), the key's loader backs off for `graceBackoff`.
+ */
 function loadRejected(core: CacheCore, flight: Flight, namespace: string, id: string, error: unknown): unknown {
-  core.loadFailed(namespace, id, error);
+  core.loadFailed(namespace, id, error, flight.background);
+  if (flight.fallback !== undefined && !flight.superseded && flight.freshness !== undefined) core.backOff(joinKey(namespace, id), flight.freshness.graceBackoffMs);
   core.endFlight(namespace, id, flight);
   return error;
 }

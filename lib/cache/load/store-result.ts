@@ -1,8 +1,9 @@
-import { joinKey, splitKey } from '../../stores/store.js';
+import { joinKey, splitKey, type StoreSetOptions } from '../../stores/store.js';
 import { InvalidTtlError } from '../../core/errors.js';
 import { parseDuration } from '../../core/durations.js';
 import type { CacheCore } from '../cache-core.js';
 import { Flight } from './flight.js';
+import type { Freshness } from './freshness.js';
 import { validateTags, type LoadPolicy } from './policy.js';
 
 /** Why a result was not stored (the `store-skipped` event's reason). */
@@ -37,9 +38,11 @@ export function storeResult(core: CacheCore, flight: Flight, namespace: string, 
   }
   // In-process stores keep the shared form; serializing stores get the plain value.
   const stored = core.store.sharesReferences ? shared : value;
+  const freshness = flight.freshness;
+  if (core.backoffUntil.size !== 0) core.endBackoff(joinKey(namespace, id));
   let written: void | Promise<void>;
   try {
-    written = core.store.set(namespace, id, stored, { ttlMs, tags });
+    written = core.store.set(namespace, id, stored, freshness === undefined ? { ttlMs, tags } : windowedWrite(freshness, flight, ttlMs, tags));
   } catch (error) {
     written = Promise.reject(error);
   }
@@ -56,9 +59,18 @@ export async function put(core: CacheCore, key: string, policy: LoadPolicy, valu
   const [namespace, id] = splitKey(key);
   core.flights.supersede(namespace, id);
   const flight = new Flight(++core.seq);
+  flight.freshness = core.freshnessFor(policy);
   storeResult(core, flight, namespace, id, policy, value, args);
   if (flight.write !== undefined) await flight.write;
   return value;
+}
+
+/** A write's options under a freshness policy: its windows, and its load's duration for early refresh. */
+function windowedWrite(freshness: Freshness, flight: Flight, ttlMs: number, tags: readonly string[] | undefined): StoreSetOptions {
+  // An entry that never expires has no stale or grace time to come.
+  const windows = ttlMs === Infinity ? {} : { staleMs: freshness.staleMs || undefined, graceMs: freshness.graceMs || undefined };
+  const loadMs = freshness.earlyBeta !== undefined && flight.startedAt >= 0 ? performance.now() - flight.startedAt : undefined;
+  return { ttlMs, tags, ...windows, loadMs };
 }
 
 function tagsOf(policy: LoadPolicy, value: unknown, args: readonly unknown[]): readonly string[] | undefined {
