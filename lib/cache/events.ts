@@ -48,8 +48,11 @@ export interface CacheEventMap {
   'backend-error': { readonly operation: StoreOperation; readonly key: string | undefined; readonly error: Error };
   /** A stored payload could not be decoded; it was treated as a miss and will be rewritten. */
   'decode-error': { readonly key: string; readonly error: Error };
-  /** A result was not stored: `unless` declined it, its TTL is 0, or an eviction raced its load. */
-  'store-skipped': { readonly key: string; readonly reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl' };
+  /**
+   * A result was not stored: `unless` declined it, its TTL is 0, an eviction raced its load, or
+   * the `ttl` function gave an invalid TTL (`error` says why; the caller still got the value).
+   */
+  'store-skipped': { readonly key: string; readonly reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl'; readonly error?: Error | undefined };
 }
 
 /** Name of a cache event. */

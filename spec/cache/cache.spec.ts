@@ -99,6 +99,20 @@ describe('Cache', () => {
       expect(await cache.get('p:2')).to.equal(undefined);
     });
 
+    it('a ttl function giving an invalid TTL skips the store with its error, and is no backend error', async () => {
+      const skipped: Array<CacheEventMap['store-skipped']> = [];
+      const backend: unknown[] = [];
+      cache.on('store-skipped', (event) => skipped.push(event));
+      cache.on('backend-error', (event) => backend.push(event));
+      expect(await cache.getOrSet('p:bad', async () => 7, { ttl: () => -1 })).to.equal(7);
+      expect(await cache.get('p:bad')).to.equal(undefined);
+      expect(skipped).to.have.length(1);
+      expect(skipped[0]).to.include({ key: 'p:bad', reason: 'invalid-ttl' });
+      expect(skipped[0]?.error).to.be.instanceOf(InvalidTtlError);
+      expect(backend).to.deep.equal([]);
+      expect(cache.stats().backendErrors).to.equal(0);
+    });
+
     it('clears one namespace, or everything', async () => {
       await cache.set('a:1', 1);
       await cache.set('b:1', 1);

@@ -25,8 +25,8 @@ export function storeResult(core: CacheCore, flight: Flight, namespace: string, 
       ttlMs = parseDuration(policy.ttlOf(value, args), `ttl function of ${policy.label}`);
     } catch (error) {
       if (!(error instanceof InvalidTtlError)) throw error;
-      if (core.events.listening['backend-error']) core.events.emit('backend-error', { operation: 'set', key: joinKey(namespace, id), error });
-      return skipStore(core, namespace, id, shared, 'invalid-ttl');
+      // The application's function is at fault, not the store: no backend error.
+      return skipStore(core, namespace, id, shared, 'invalid-ttl', error);
     }
   }
   if (ttlMs === 0) return skipStore(core, namespace, id, shared, 'ttl-zero');
@@ -81,7 +81,7 @@ function tagsOf(policy: LoadPolicy, value: unknown, args: readonly unknown[]): r
   return validateTags(all, `tags of ${policy.label}`);
 }
 
-function skipStore(core: CacheCore, namespace: string, id: string, shared: unknown, reason: SkipReason): unknown {
-  if (core.events.listening['store-skipped']) core.events.emit('store-skipped', { key: joinKey(namespace, id), reason });
+function skipStore(core: CacheCore, namespace: string, id: string, shared: unknown, reason: SkipReason, error?: InvalidTtlError): unknown {
+  if (core.events.listening['store-skipped']) core.events.emit('store-skipped', error === undefined ? { key: joinKey(namespace, id), reason } : { key: joinKey(namespace, id), reason, error });
   return shared;
 }
