@@ -166,6 +166,11 @@ export class ProductService {
     return name;
   }
 
+  @Cacheable({ ttl: '1m', staleWhileRevalidate: '5m', grace: '1h', softTimeout: 100, hardTimeout: '1s', earlyRefresh: true })
+  async freshness(id: number): Promise<number> {
+    return id;
+  }
+
   // @ts-expect-error the result functions must match the method's result
   @Cacheable({ unless: (p: Product) => p.id < 0 })
   async wrongResult(): Promise<string> {
@@ -179,6 +184,17 @@ async function use(): Promise<void> {
   const maybe: Product | null = await service.findBySku('a');
   const value = await cache.getOrSet('k', async () => ({ n: 1 }), { ttl: (v) => (v.n > 0 ? '1m' : 0) });
   const n: number = value.n;
+  const fresh: number = await cache.getOrSet('f', async () => 1, { staleWhileRevalidate: '5m', grace: '1h', graceBackoff: 5_000, softTimeout: '200ms', hardTimeout: '2s', earlyRefresh: { beta: 2 }, forceFresh: true });
+  // @ts-expect-error earlyRefresh takes true, false or { beta }
+  await cache.getOrSet('f', async () => 1, { earlyRefresh: 2 });
+  const expired: boolean = await cache.expire('f');
+  cache.on('graced', ({ reason }) => void (reason === 'load-failed' || reason === 'timeout' || reason === 'backoff'));
+  cache.on('timeout', ({ kind }) => void (kind === 'soft' || kind === 'hard'));
+  const graced: number = cache.stats().graced;
+  void createCache({ staleWhileRevalidate: '30s', earlyRefresh: true });
+  void fresh;
+  void expired;
+  void graced;
   const read: number | undefined = await cache.get<number>('k');
   cache.on('backend-error', ({ operation, error }) => void `${operation}: ${error.message}`);
   // @ts-expect-error unknown event names are rejected
