@@ -776,6 +776,23 @@ describe('redisStore on a single server', function () {
   });
 
   describe('ioredis loading', () => {
+    const redis = redisSuite('redisStore ioredis loading');
+
+    it('does not count the time ioredis takes to load against the first operation', async function () {
+      this.timeout(20_000);
+      const slowLoad = async (): ReturnType<typeof loadIoredis> => {
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        return loadIoredis();
+      };
+      const store = redisStoreWithLoader({ url: redis.url, prefix: redis.prefix, commandTimeoutMs: 1_000 }, slowLoad);
+      try {
+        await store.set('ns', 'a', 'v', { ttlMs: 60_000 });
+        expect((await store.get('ns', 'a'))?.value).to.equal('v');
+      } finally {
+        await store.close();
+      }
+    });
+
     it('loads the installed ioredis lazily', async () => {
       const mod = await loadIoredis();
       expect(mod.Redis).to.be.a('function');

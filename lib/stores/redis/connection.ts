@@ -540,7 +540,9 @@ export class RedisConnection {
   async #executeLater<T>(fn: (client: Redis | Cluster) => Promise<T>, deadline: number): Promise<T> {
     if (this.#closed) throw CLOSED;
     await (this.#clientPromise as Promise<Redis | Cluster>);
-    return this.execute(fn, deadline);
+    // Loading ioredis (about 100 ms on a cold start) is not Redis latency: the operation's
+    // bound starts again once the client exists.
+    return this.execute(fn, Math.max(deadline, performance.now() + this.#options.commandTimeoutMs));
   }
 
   /** Why the client cannot take commands now (closed, or Redis known down), if it cannot. */
