@@ -46,6 +46,9 @@ export class CacheCore {
   readonly tagInvalidatedAt = new Map<string, number>();
   /** The cache's defaults of the freshness options (`createCache`), when it has any. */
   readonly freshness: FreshnessParts | undefined;
+  /** {@link freshness} with the built-in defaults applied: the policy of a call without its own. */
+  private readonly defaultFreshness: Freshness | undefined;
+  private readonly mergedFreshness = new WeakMap<LoadPolicy, Freshness>();
   /**
    * Keys (joined) whose load failed while an old value was kept, with the time (`Date.now()`)
    * before which their loader is not called again (`graceBackoff`).
@@ -71,12 +74,20 @@ export class CacheCore {
     this.protect = parts.protect;
     this.protectOwned = parts.protectOwned;
     this.freshness = parts.freshness;
+    this.defaultFreshness = mergeFreshness(undefined, parts.freshness);
   }
 
   /** The freshness policy of a call under `policy` (`undefined`: none at any level). */
   freshnessFor(policy: LoadPolicy): Freshness | undefined {
-    if (policy.freshness === undefined && this.freshness === undefined) return undefined;
-    return mergeFreshness(policy.freshness, this.freshness);
+    const own = policy.freshness;
+    if (own === undefined) return this.defaultFreshness;
+    // A method's policy lives as long as its class: merge it with the defaults once.
+    let merged = this.mergedFreshness.get(policy);
+    if (merged === undefined) {
+      merged = mergeFreshness(own, this.freshness) as Freshness;
+      this.mergedFreshness.set(policy, merged);
+    }
+    return merged;
   }
 
   /** Count a fresh hit and emit its event. */
