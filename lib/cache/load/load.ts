@@ -113,7 +113,8 @@ async function readThenLoad(
     const loading = loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args);
     return freshness?.hardTimeoutMs === undefined ? loading : waitFor(core, namespace, id, flight, loading, undefined);
   }
-  if (hasWindows(entry) || freshness?.earlyBeta !== undefined) {
+  // A read superseded meanwhile (evicted, put, invalidated) neither refreshes nor keeps its entry.
+  if (!flight.superseded && (hasWindows(entry) || freshness?.earlyBeta !== undefined)) {
     // Callers joined on the read share what the starter gets: the flight ends with its answer.
     const kept = keep(core, entry);
     core.endFlight(namespace, id, flight);
