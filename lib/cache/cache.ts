@@ -80,7 +80,14 @@ export class Cache {
   readonly name: string;
   /** The store this cache writes to. */
   readonly store: Store;
-  private readonly core: CacheCore;
+  /**
+   * What the load path shares with these methods. Internal, and left out of the published
+   * declarations (no private member there), so that the `Cache` types of the ESM and CommonJS
+   * builds are interchangeable, as their objects are.
+   *
+   * @internal
+   */
+  readonly core: CacheCore;
 
   /** Use {@link createCache}; the constructor takes already validated options. */
   constructor(options: CacheOptions = {}) {
@@ -312,7 +319,8 @@ export class Cache {
     return put(this.core, key, policy, value, args);
   }
 
-  private async readEntry(key: string, operation: string, count = true): Promise<StoredEntry | undefined> {
+  /** @internal */
+  async readEntry(key: string, operation: string, count = true): Promise<StoredEntry | undefined> {
     assertKey(key, operation);
     this.assertOpen(operation);
     const [namespace, id] = splitKey(key);
@@ -323,7 +331,8 @@ export class Cache {
     return entry;
   }
 
-  private assertOpen(operation: string): void {
+  /** @internal */
+  assertOpen(operation: string): void {
     if (this.core.closed) throw new CacheClosedError(`Cache '${this.name}' is closed; ${operation} needs an open cache (create a new one with createCache).`);
   }
 }
