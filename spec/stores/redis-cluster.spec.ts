@@ -12,9 +12,6 @@ import { randomPrefix, rawCommand, redisClusterSuite } from '../helpers/redis-se
 import { clusterCommandStats, rawCluster, sleep, watchProcessTrouble } from '../helpers/redis-tools.js';
 import { describeStoreConformance } from './conformance.js';
 
-/** Stale and grace windows and expire() are not in this store yet: that part of the suite waits. */
-const NO_WINDOWS_YET = { windows: false } as const;
-
 const LONG = 60_000;
 
 describe('redisStore on a Redis Cluster', function () {
@@ -23,7 +20,7 @@ describe('redisStore on a Redis Cluster', function () {
   const urls = (): string[] => [...(env.cluster?.urls ?? [])];
   const ports = (): number[] => (env.cluster?.nodes ?? []).map((node) => node.port);
 
-  describeStoreConformance('redisStore({ nodes }) on a 3-master Cluster', () => redisStore({ nodes: urls(), prefix: env.prefix }), undefined, NO_WINDOWS_YET);
+  describeStoreConformance('redisStore({ nodes }) on a 3-master Cluster', () => redisStore({ nodes: urls(), prefix: env.prefix }));
 
   describe('with an application-made Cluster client', () => {
     let client: Cluster | undefined;
@@ -31,7 +28,7 @@ describe('redisStore on a Redis Cluster', function () {
       if (env.cluster) client = rawCluster(env.cluster.startupNodes);
     });
     after(() => client?.disconnect());
-    describeStoreConformance('redisStore({ client: Cluster })', () => redisStore({ client: client as Cluster, prefix: `${env.prefix}-c` }), undefined, NO_WINDOWS_YET);
+    describeStoreConformance('redisStore({ client: Cluster })', () => redisStore({ client: client as Cluster, prefix: `${env.prefix}-c` }));
   });
 
   describe('Cluster specifics', () => {

@@ -24,9 +24,6 @@ import { randomPrefix, redisSuite, UNHURRIED_MS } from '../helpers/redis-server.
 import { commandStats, deletePrefix, rawRedis, sleep } from '../helpers/redis-tools.js';
 import { describeStoreConformance } from './conformance.js';
 
-/** Stale and grace windows and expire() are not in this store yet: that part of the suite waits. */
-const NO_WINDOWS_YET = { windows: false } as const;
-
 const LONG = 60_000;
 
 describe('redisStore on a single server', function () {
@@ -37,7 +34,7 @@ describe('redisStore on a single server', function () {
     after(async () => {
       if (!redis.server && redis.url) await deletePrefix(redis.url, redis.prefix);
     });
-    describeStoreConformance('redisStore({ url })', () => redisStore({ url: redis.url, prefix: redis.prefix, commandTimeoutMs: UNHURRIED_MS }), undefined, NO_WINDOWS_YET);
+    describeStoreConformance('redisStore({ url })', () => redisStore({ url: redis.url, prefix: redis.prefix, commandTimeoutMs: UNHURRIED_MS }));
 
     describe('with an application-made client', () => {
       let client: Redis | undefined;
@@ -47,8 +44,6 @@ describe('redisStore on a single server', function () {
       after(() => client?.disconnect());
       describeStoreConformance('redisStore({ client })', () =>
         redisStore({ client: client as Redis, prefix: `${redis.prefix}-client`, commandTimeoutMs: UNHURRIED_MS }),
-        undefined,
-        NO_WINDOWS_YET,
       );
     });
   });
@@ -96,6 +91,48 @@ describe('redisStore on a single server', function () {
         expect(await raw.type(`${prefix}:orders:42`)).to.equal('string');
         expect((await raw.getBuffer(`${prefix}:orders:42`))?.toString('utf8').startsWith('cf2:')).to.equal(true);
         expect(store.redisKey('orders:42')).to.equal(`${prefix}:orders:42`);
+      });
+
+      it('keeps an entry with windows for TTL + stale + grace, and another store reads the same windows', async () => {
+        const before = Date.now();
+        await store.set('w', 'a', 'A', { ttlMs: 10_000, staleMs: 20_000, graceMs: 30_000, loadMs: 12.5 });
+        await store.set('w', 'plain', 'P', { ttlMs: 10_000 });
+        const pttl = await raw.pttl(`${prefix}:w:a`);
+        expect(pttl).to.be.within(50_000, 60_000);
+        const bytes = (await raw.getBuffer(`${prefix}:w:a`))?.toString('latin1') ?? '';
+        expect(bytes).to.match(/^cf2:\d+,20000,30000,12\.5:/);
+        // Without windows, the envelope is exactly the format written before windows existed.
+        expect((await raw.getBuffer(`${prefix}:w:plain`))?.toString('latin1')).to.match(/^cf2:\d+:[^,]*$/s);
+        const other = redisStore({ url: redis.url, prefix });
+        try {
+          const entry = await other.get('w', 'a');
+          expect(entry).to.deep.include({ value: 'A', staleMs: 20_000, graceMs: 30_000, loadMs: 12.5 });
+          expect(entry?.expiresAt).to.be.within(before + 10_000, Date.now() + 10_001);
+          expect(await other.get('w', 'plain')).to.not.have.property('staleMs');
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('expire() rewrites the expiry to now and the PX to the windows, atomically on the server', async () => {
+        await store.set('w', 'e', 'E', { ttlMs: 3_600_000, staleMs: 20_000, graceMs: 10_000 });
+        const before = Date.now();
+        expect(await store.expire('w', 'e')).to.equal(true);
+        expect(await raw.pttl(`${prefix}:w:e`)).to.be.within(20_000, 30_000);
+        const entry = await store.get('w', 'e');
+        expect(entry?.expiresAt).to.be.within(before, Date.now());
+        expect(entry).to.deep.include({ value: 'E', staleMs: 20_000, graceMs: 10_000 });
+      });
+
+      it('treats a malformed windows field as a decode error, never as windows', async () => {
+        const notices: string[] = [];
+        store.onNotice((notice) => notices.push(notice.type));
+        await store.set('w', 'm', 'M', { ttlMs: 60_000, staleMs: 1_000 });
+        const key = `${prefix}:w:m`;
+        const bytes = (await raw.getBuffer(key)) as Buffer;
+        await raw.set(key, Buffer.from(bytes.toString('latin1').replace(',1000,', ',1e3,x'), 'latin1'), 'PX', 60_000);
+        expect(await store.get('w', 'm')).to.equal(undefined);
+        expect(notices).to.deep.equal(['decode-error']);
       });
 
       it('writes no expiry for Infinity and for TTLs past what Redis can hold', async () => {

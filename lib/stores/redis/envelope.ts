@@ -6,7 +6,13 @@
  *
  * `expiresAt` is the absolute expiry in whole ms since the epoch on the writer's clock
  * (`Date.now() + ttl`, rounded up), empty for an entry without expiry; Redis itself expires the
- * key with the PX of the same write. A token is the value of a generation key when the entry was
+ * key with the PX of the same write. An entry written with stale or grace windows, or with its
+ * load's duration, has them after its expiry, in the same field:
+ *
+ *     <expiresAt>,<staleMs>,<graceMs>,<loadMs>
+ *
+ * each a decimal number of ms (fractions allowed), empty when absent; its PX then covers the TTL
+ * and both windows. An entry without them is written exactly as before windows existed. A token is the value of a generation key when the entry was
  * written; tokens never contain `:`. Tag names are length-prefixed (they may contain `:`).
  */
 
@@ -29,6 +35,14 @@ export interface TagToken {
 }
 
 const NO_TAGS: readonly TagToken[] = Object.freeze([]);
+const COMMA = 0x2c;
+
+/** The windows part of an envelope's expiry field; each `undefined` when written empty. */
+export interface EnvelopeWindows {
+  readonly staleMs: number | undefined;
+  readonly graceMs: number | undefined;
+  readonly loadMs: number | undefined;
+}
 
 /** A parsed envelope header: offsets into the envelope's bytes. */
 export class Envelope {
@@ -45,6 +59,8 @@ export class Envelope {
     readonly tags: readonly TagToken[],
     /** Offset of the payload (the serializer's bytes). */
     readonly payloadAt: number,
+    /** The windows and load duration it was written with, when it has them. */
+    readonly windows: EnvelopeWindows | undefined,
   ) {}
 
   /** Is the recorded prefix token `token`? (`null`: the generation key is gone: stale.) */
@@ -104,13 +120,21 @@ export function parseEnvelope(bytes: Buffer): Envelope | undefined {
   let digits = 0;
   for (; p < length; p++) {
     const byte = bytes[p] as number;
-    if (byte === COLON) break;
+    if (byte === COLON || byte === COMMA) break;
     if (byte < ZERO || byte > NINE || digits > 15) return undefined;
     expiresAt = expiresAt * 10 + (byte - ZERO);
     digits++;
   }
   if (p >= length) return undefined;
   if (digits === 0) expiresAt = Infinity;
+  let windows: EnvelopeWindows | undefined;
+  if (bytes[p] === COMMA) {
+    const fieldEnd = colonFrom(bytes, p);
+    if (fieldEnd === -1) return undefined;
+    windows = parseWindows(bytes.toString('latin1', p + 1, fieldEnd));
+    if (windows === undefined) return undefined;
+    p = fieldEnd;
+  }
   const allStart = p + 1;
   const allEnd = colonFrom(bytes, allStart);
   if (allEnd === -1) return undefined;
@@ -139,7 +163,17 @@ export function parseEnvelope(bytes: Buffer): Envelope | undefined {
     }
     tags = list;
   }
-  return new Envelope(bytes, expiresAt, allStart, allEnd, nsStart, nsEnd, tags, p);
+  return new Envelope(bytes, expiresAt, allStart, allEnd, nsStart, nsEnd, tags, p, windows);
+}
+
+const WINDOW_PART = /^(?:\d+(?:\.\d+)?)?$/;
+
+/** `<staleMs>,<graceMs>,<loadMs>` (each possibly empty), or `undefined` when malformed. */
+function parseWindows(text: string): EnvelopeWindows | undefined {
+  const parts = text.split(',');
+  if (parts.length !== 3 || !parts.every((part) => WINDOW_PART.test(part))) return undefined;
+  const [stale, grace, load] = parts.map((part) => (part === '' ? undefined : Number(part)));
+  return { staleMs: stale, graceMs: grace, loadMs: load };
 }
 
 /** The decimal number written in `bytes[from, end)` (1 to 9 digits), or -1. */

@@ -369,7 +369,10 @@ export class RedisReader {
       this.#decodeFailed(key, error);
       return undefined;
     }
-    return { value, expiresAt: envelope.expiresAt, tags: envelope.tags.length === 0 ? NO_TAG_NAMES : envelope.tagNames() };
+    const tags = envelope.tags.length === 0 ? NO_TAG_NAMES : envelope.tagNames();
+    const windows = envelope.windows;
+    if (windows === undefined) return { value, expiresAt: envelope.expiresAt, tags };
+    return { value, expiresAt: envelope.expiresAt, staleMs: windows.staleMs, graceMs: windows.graceMs, loadMs: windows.loadMs, tags };
   }
 
   #decodeFailed(key: string, cause: unknown): void {

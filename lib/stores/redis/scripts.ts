@@ -108,6 +108,38 @@ return removed
 `);
 
 /**
+ * EXPIRE: KEYS = [prefix gen, entry, ns gen]; ARGV = [tag key prefix, now (ms, writer's clock)].
+ * Makes a current entry stale now: an entry with a stale or grace window gets \`now\` as its
+ * expiry and a PX of its windows (when still fresh; one past its TTL stays as it is), one without
+ * is deleted. Answers 1 when a current entry was there, else 0.
+ */
+export const EXPIRE = script(`${CHECK}
+local v = redis.pcall('GET', KEYS[2])
+if type(v) ~= 'string' or check(v, tok(KEYS[1]), KEYS[3], ARGV[1]) <= 0 then return 0 end
+local e = string.find(v, ':', 5, true)
+local field = string.sub(v, 5, e - 1)
+local c = string.find(field, ',', 1, true)
+local stale, grace = 0, 0
+if c then
+  local rest = string.sub(field, c + 1)
+  local c2 = string.find(rest, ',', 1, true)
+  local c3 = string.find(rest, ',', c2 + 1, true)
+  stale = tonumber(string.sub(rest, 1, c2 - 1)) or 0
+  grace = tonumber(string.sub(rest, c2 + 1, c3 - 1)) or 0
+end
+if stale + grace <= 0 then
+  redis.call('DEL', KEYS[2])
+  return 1
+end
+local expires = tonumber(string.sub(field, 1, (c or 0) - 1))
+local now = tonumber(ARGV[2])
+if expires ~= nil and expires <= now then return 1 end
+local rewritten = 'cf2:' .. ARGV[2] .. string.sub(field, c) .. string.sub(v, e)
+redis.call('SET', KEYS[2], rewritten, 'PX', math.max(1, math.ceil(stale + grace)))
+return 1
+`);
+
+/**
  * DROP_STALE: KEYS = entries found stale by a read; ARGV = their envelopes' headers (everything
  * before the payload). Deletes an entry only if it still starts with that header: its recorded
  * tokens are the stale ones, and a stale token never becomes current again, so an entry written
@@ -128,7 +160,8 @@ return dropped
 
 /**
  * WRITE: KEYS = [prefix gen, then per write: entry, ns gen, tag gen...];
- * ARGV = [candidate token, then per write: PX ('' = no expiry), expiresAt ('' = none), tag count
+ * ARGV = [candidate token, then per write: PX ('' = no expiry), the expiry field (expiresAt, ''
+ * = none, then the windows part when the entry has one: see \`envelope.ts\`), tag count
  * n, n tag names, payload]. Each entry is written with one \`SET key envelope [PX ms]\`.
  * Answers, per write, 1 when the key held a value of another type (another program's hash, list...,
  * which a read sees as absent) and 0 otherwise.

@@ -14,7 +14,7 @@ import { KeyLayout, type Shard, TokenSource } from './layout.js';
 import type { ResolvedRedisStoreOptions } from './options.js';
 import type { RedisStoredEntry } from './entry.js';
 import { RedisReader } from './reader.js';
-import { DELETE, runScript } from './scripts.js';
+import { DELETE, EXPIRE, runScript } from './scripts.js';
 import { type EncodedWrite, RedisWriter } from './writer.js';
 
 export type { RedisStoredEntry } from './entry.js';
@@ -57,6 +57,28 @@ export interface RedisPubSub {
 export const MAX_PX = 2 ** 46;
 
 /** The PX of a TTL in ms: fractions rounded up to whole ms (at least 1); `undefined` = no expiry. */
+/**
+ * The windows part of an envelope's expiry field (`,<staleMs>,<graceMs>,<loadMs>`, each part
+ * empty when absent), or `''` for a write without windows or load duration: its envelope is
+ * then byte for byte what earlier versions wrote.
+ *
+ * @throws InvalidTtlError when a window or the load duration is not a finite number >= 0
+ */
+function windowsField(store: string, key: string, write: StoreSetOptions): string {
+  const { staleMs, graceMs, loadMs } = write;
+  if (staleMs === undefined && graceMs === undefined && loadMs === undefined) return '';
+  const part = (name: string, ms: number | undefined): string => {
+    if (ms === undefined) return '';
+    if (typeof ms !== 'number' || !(ms >= 0) || !(ms < MAX_PX)) {
+      throw new InvalidTtlError(`redis store "${store}" set of "${key}": ${name} is ${String(ms)}; give a finite number of milliseconds >= 0, or leave it out.`);
+    }
+    // Plain decimals only (no exponent): what the envelope parser and the EXPIRE script read.
+    const text = String(ms);
+    return text.includes('e') ? ms.toFixed(6) : text;
+  };
+  return `,${part('staleMs', staleMs)},${part('graceMs', graceMs)},${part('loadMs', loadMs)}`;
+}
+
 export function pxOf(ttlMs: number): number | undefined {
   return ttlMs >= MAX_PX ? undefined : Math.max(1, Math.ceil(ttlMs));
 }
@@ -167,7 +189,7 @@ export class RedisStore implements Store {
 
   /** Batched with the other writes of the tick: one WRITE script call per shard. */
   set(namespace: string, id: string, value: unknown, options: StoreSetOptions): Promise<void> {
-    return this.#write('set', [{ namespace, id, value, ttlMs: options.ttlMs, tags: options.tags }]);
+    return this.#write('set', [{ namespace, id, value, ttlMs: options.ttlMs, tags: options.tags, staleMs: options.staleMs, graceMs: options.graceMs, loadMs: options.loadMs }]);
   }
 
   setMany(writes: readonly StoreWrite[]): Promise<void> {
@@ -204,8 +226,25 @@ export class RedisStore implements Store {
         error,
       );
     }
-    const px = pxOf(ttlMs);
-    return { key, namespace: write.namespace, px, expiresAt: px === undefined ? Infinity : now + px, tags: write.tags ?? [], payload };
+    const freshPx = pxOf(ttlMs);
+    const windows = windowsField(this.name, key, write);
+    // Kept physically for the TTL and both windows: one SET ... PX.
+    const px = windows === '' || freshPx === undefined ? freshPx : pxOf(ttlMs + (write.staleMs ?? 0) + (write.graceMs ?? 0));
+    return { key, namespace: write.namespace, px, expiresAt: freshPx === undefined ? Infinity : now + freshPx, windows, tags: write.tags ?? [], payload };
+  }
+
+  /**
+   * Make the entry stale now, its windows restarting from now (see {@link Store.expire}): one
+   * EXPIRE script on the entry's shard, which checks its tokens as a read does.
+   */
+  async expire(namespace: string, id: string): Promise<boolean> {
+    const key = joinKey(namespace, id);
+    const shard = this.layout.shardOf(key);
+    this.#writer.send(); // a pending write of this key lands first
+    const answer = await this.#connection.run('expire', (client) =>
+      runScript(client, EXPIRE, [shard.allKey, this.layout.entryKey(shard, key), this.layout.namespaceKeyOf(shard, key)], [shard.tagKeyPrefix, String(Date.now())], false),
+    );
+    return Number(answer) > 0;
   }
 
   async delete(namespace: string, id: string): Promise<boolean> {

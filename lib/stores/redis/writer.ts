@@ -24,6 +24,8 @@ export interface EncodedWrite {
   readonly px: number | undefined;
   /** Absolute expiry recorded in the envelope (writer's clock); `Infinity` = none. */
   readonly expiresAt: number;
+  /** The windows part of the expiry field (`''` for an entry without windows). */
+  readonly windows: string;
   readonly tags: readonly string[];
   readonly payload: string | Buffer;
 }
@@ -104,7 +106,7 @@ export class RedisWriter {
         for (const tag of write.tags) call.keys.push(layout.tagKey(shard, tag));
         call.args.push(
           write.px === undefined ? '' : String(write.px),
-          write.expiresAt === Infinity ? '' : String(write.expiresAt),
+          (write.expiresAt === Infinity ? '' : String(write.expiresAt)) + write.windows,
           String(write.tags.length),
           ...write.tags,
           write.payload,
