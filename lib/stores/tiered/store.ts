@@ -27,14 +27,29 @@ import { PromotionGuard } from './promotion-guard.js';
 
 /**
  * What L1 holds for an entry and what `get` answers: the value (in the form the owning Cache
- * shares) and its real expiry, which L1's own may undercut (`l1Ttl`). One object per L1 entry,
- * handed out as is on every hit: a hit allocates nothing in this store.
+ * shares), its real expiry and windows (L1 keeps it no longer than its last window, nor than
+ * `l1Ttl`), and the tier that answered. One object per L1 entry, handed out as is on every hit:
+ * a hit allocates nothing in this store.
  */
 class TieredEntry implements StoredEntry {
   constructor(
     readonly value: unknown,
     readonly expiresAt: number,
+    readonly tier: 'l1' | 'l2',
+    readonly staleMs: number | undefined,
+    readonly graceMs: number | undefined,
+    readonly loadMs: number | undefined,
   ) {}
+
+  /** The same entry as answered by another tier. */
+  from(tier: 'l1' | 'l2'): TieredEntry {
+    return new TieredEntry(this.value, this.expiresAt, tier, this.staleMs, this.graceMs, this.loadMs);
+  }
+
+  /** When the entry's last window ends. */
+  get lastsUntil(): number {
+    return this.expiresAt + (this.staleMs ?? 0) + (this.graceMs ?? 0);
+  }
 }
 
 /** Counters of a {@link TieredStore}, for monitoring and tests. */
@@ -220,11 +235,11 @@ export class TieredStore implements Store {
   /** An entry read from L2: protected once, kept in L1 with its remaining TTL when that is safe. */
   #promote(namespace: string, id: string, read: RedisStoredEntry, start: number): TieredEntry {
     this.#l2Hits++;
-    const entry = new TieredEntry(this.#protect(read.value), read.expiresAt);
+    const entry = new TieredEntry(this.#protect(read.value), read.expiresAt, 'l2', read.staleMs, read.graceMs, read.loadMs);
     if (this.#busUp && this.#guard.allows(start, namespace, id, read.tags)) {
-      const ttlMs = Math.min(read.expiresAt - Date.now(), this.l1TtlMs);
+      const ttlMs = Math.min(entry.lastsUntil - Date.now(), this.l1TtlMs);
       if (ttlMs > 0) {
-        this.l1.set(namespace, id, entry, { ttlMs, tags: read.tags.length === 0 ? undefined : read.tags });
+        this.l1.set(namespace, id, entry.from('l1'), { ttlMs, tags: read.tags.length === 0 ? undefined : read.tags });
         this.#promotions++;
       }
     }
@@ -275,8 +290,9 @@ export class TieredStore implements Store {
       this.l1.delete(namespace, id);
       return undefined;
     }
-    const entry = new TieredEntry(value, Date.now() + options.ttlMs);
-    this.l1.set(namespace, id, entry, { ttlMs: Math.min(options.ttlMs, this.l1TtlMs), tags: options.tags });
+    const entry = new TieredEntry(value, Date.now() + options.ttlMs, 'l1', options.staleMs, options.graceMs, options.loadMs);
+    const lifetime = options.ttlMs + (options.staleMs ?? 0) + (options.graceMs ?? 0);
+    this.l1.set(namespace, id, entry, { ttlMs: Math.min(lifetime, this.l1TtlMs), tags: options.tags });
     return entry;
   }
 
@@ -302,6 +318,19 @@ export class TieredStore implements Store {
     this.l1.delete(namespace, id);
     this.#guard.key(namespace, id);
     return this.#shared(this.l2.delete(namespace, id), () => this.#bus.keys([[namespace, id]]));
+  }
+
+  /**
+   * Make the entry stale now in L2 (see {@link Store.expire}), and drop the L1 copies (this
+   * process's at once, the others' through the bus): the next read of any process sees the
+   * stale entry from L2. Answers whether L2 held a live entry.
+   */
+  expire(namespace: string, id: string): Promise<boolean> {
+    if (this.#closed) return Promise.reject(this.#closedError('expire'));
+    this.#bus.start();
+    this.l1.delete(namespace, id);
+    this.#guard.key(namespace, id);
+    return this.#shared(this.l2.expire(namespace, id), () => this.#bus.keys([[namespace, id]]));
   }
 
   /** Drop several entries from both tiers; answers how many live entries L2 held. */
