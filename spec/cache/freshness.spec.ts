@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import {
   Cacheable,
+  CachePut,
   createCache,
   InvalidOptionError,
   InvalidTtlError,
@@ -173,6 +174,36 @@ describe('freshness: stale-while-revalidate, grace, timeouts, early refresh', ()
         source.resolve('v2');
         await flushMicrotasks();
         expect(await catalog.item(1)).to.equal('v2#1');
+        expect(defaults.stats()).to.include({ stale: 1, refreshes: 1 });
+      } finally {
+        unregisterCache();
+        await defaults.close();
+      }
+    });
+  });
+
+  describe('@CachePut', () => {
+    it("writes the entry with its target method's windows", async () => {
+      const source = new Source();
+      const defaults = registerCache(createCache());
+      try {
+        class PutCatalog {
+          @Cacheable({ ttl: 1_000, staleWhileRevalidate: '5s' })
+          async item(id: number): Promise<string> {
+            return `${await source.fn()}#${id}`;
+          }
+          @CachePut({ method: 'item', args: (id: number) => [id] })
+          async rename(id: number, name: string): Promise<string> {
+            return `${name}#${id}`;
+          }
+        }
+        const catalog = new PutCatalog();
+        expect(await catalog.rename(1, 'put')).to.equal('put#1');
+        await clock.tickAsync(1_500);
+        // Past the TTL, in the put's stale window: answered at once, refreshed in the background.
+        expect(await catalog.item(1)).to.equal('put#1');
+        await flushMicrotasks();
+        expect(source.count).to.equal(1);
         expect(defaults.stats()).to.include({ stale: 1, refreshes: 1 });
       } finally {
         unregisterCache();
