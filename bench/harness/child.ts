@@ -64,6 +64,8 @@ export interface TableResult {
   readonly cacheflight?: string;
   readonly rows: readonly RowResult[];
   readonly notes: readonly string[];
+  /** Keys of `extra` shown as columns of their own (not in the notes). */
+  readonly columns?: readonly string[];
 }
 
 export interface ScenarioResult {

@@ -14,6 +14,8 @@ function formatFigure(value: number, unit: string): string {
       return `${Math.round(value).toLocaleString('en-US')} B`;
     case 'ms wall':
       return `${value.toFixed(1)} ms`;
+    case 'µs p99':
+      return value >= 1000 ? `${(value / 1000).toFixed(1)} ms` : `${value.toFixed(1)} µs`;
     case 'ops/s':
       return `${Math.round(value).toLocaleString('en-US')}/s`;
     default:
@@ -24,7 +26,7 @@ function formatFigure(value: number, unit: string): string {
 function formatSpread(row: RowResult, unit: string): string {
   const s = row.summary;
   if (s === undefined) return '';
-  const digits = unit === 'ms wall' ? 1 : 0;
+  const digits = unit === 'ms wall' || unit === 'µs p99' ? 1 : 0;
   const f = (x: number): string => (digits === 0 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits));
   return `${f(s.min)}–${f(s.max)} (IQR ${f(s.q1)}–${f(s.q3)}, n=${s.n})`;
 }
@@ -46,12 +48,12 @@ function loadsCell(row: RowResult): string {
   return `${row.loads.toLocaleString('en-US')}${every}${flag}`;
 }
 
-function notesCell(row: RowResult): string {
+function notesCell(row: RowResult, columns: readonly string[] = []): string {
   const parts: string[] = [];
   if (row.error !== undefined) parts.push(`NOT RUN: ${row.error}`);
   if (row.probesWrong !== undefined && row.probesWrong.length > 0) parts.push(`caches wrongly: ${row.probesWrong.join(', ')}`);
   for (const [key, value] of Object.entries(row.extra ?? {})) {
-    if (key === 'calls') continue;
+    if (key === 'calls' || columns.includes(key)) continue;
     if (key === 'last key re-read missed' && value === '0 batches') continue;
     if (key === 're-reads that loaded again' && value === '0') continue;
     if (key === 'wrong answers' && value === '0') continue;
@@ -69,13 +71,13 @@ export function renderTable(table: TableResult): string {
     '',
     `${table.unit}, median of the samples (${table.better} is better); ratios are medians over the floor's median and over cacheflight's.`,
     '',
-    '| row | median | spread: min–max (IQR) | vs floor | vs cacheflight | loader runs | notes |',
-    '| --- | ---: | --- | ---: | ---: | ---: | --- |',
+    `| row | median | spread: min–max (IQR) | vs floor | vs cacheflight | loader runs |${(table.columns ?? []).map((c) => ` ${c} |`).join('')} notes |`,
+    `| --- | ---: | --- | ---: | ---: | ---: |${(table.columns ?? []).map(() => ' ---: |').join('')} --- |`,
   ];
   for (const row of table.rows) {
     const m = row.summary?.median;
     lines.push(
-      `| ${row.name}${row.name === table.floor ? ' **(floor)**' : ''} | ${m === undefined ? '—' : formatFigure(m, table.unit)} | ${formatSpread(row, table.unit)} | ${ratio(m, floor)} | ${table.cacheflight ? ratio(m, cf) : '—'} | ${loadsCell(row)} | ${notesCell(row)} |`,
+      `| ${row.name}${row.name === table.floor ? ' **(floor)**' : ''} | ${m === undefined ? '—' : formatFigure(m, table.unit)} | ${formatSpread(row, table.unit)} | ${ratio(m, floor)} | ${table.cacheflight ? ratio(m, cf) : '—'} | ${loadsCell(row)} |${(table.columns ?? []).map((c) => ` ${row.extra?.[c] ?? ''} |`).join('')} ${notesCell(row, table.columns)} |`,
     );
   }
   for (const note of table.notes) lines.push('', `- ${note}`);
@@ -198,8 +200,44 @@ export function evaluateTargets(results: readonly ScenarioResult[]): Target[] {
       verdict: pass(r === undefined || !Number.isFinite(cmds) ? undefined : r <= 1.15 && cmds < 0.01),
     });
   }
+  const f = find(results, 'F');
+  if (f !== undefined) {
+    const hitP99 = median(f, f.floor);
+    for (const name of [F_SWR_ROW, F_EARLY_ROW]) {
+      const row = f.rows.find((r) => r.name === name);
+      const waited = Number(row?.extra?.[F_WAITED]);
+      const p99 = row?.summary?.median;
+      const over = Number(row?.extra?.[F_OVER]);
+      const measured = row === undefined || row.error !== undefined || p99 === undefined;
+      targets.push({
+        scenario: 'F',
+        target: `${name}: no caller waits for a load after the warm-up load (calls > ${F_WAIT_MS} ms = 0)`,
+        measured: measured ? 'not measured' : `${waited} calls waited`,
+        verdict: pass(measured ? undefined : waited === 0),
+      });
+      targets.push({
+        scenario: 'F',
+        target: `${name}: p99 below ${F_WAIT_MS} ms (the waiting threshold) and within 2x the hit reference's p99`,
+        measured: measured ? 'not measured' : `${formatFigure(p99, 'µs p99')} (${ratio(p99, hitP99)} the hit reference's ${hitP99 === undefined ? '—' : formatFigure(hitP99, 'µs p99')})`,
+        verdict: pass(measured || hitP99 === undefined ? undefined : p99 < F_WAIT_MS * 1000 && p99 <= 2 * hitP99),
+      });
+      targets.push({
+        scenario: 'F',
+        target: `${name}: loader runs within one per TTL (every round: runs <= elapsed/TTL + 1)`,
+        measured: measured ? 'not measured' : `${row?.extra?.['runs/TTL']} runs per TTL; worst round ${over >= 0 ? '+' : ''}${over.toFixed(1)} against the bound`,
+        verdict: pass(measured ? undefined : over <= 0),
+      });
+    }
+  }
   return targets;
 }
+
+/** Scenario F's rows and columns the targets read (bench/peers/freshness.ts, bench/scenarios/f-hot-expiry.ts). */
+const F_SWR_ROW = "cacheflight staleWhileRevalidate: '1s'";
+const F_EARLY_ROW = 'cacheflight earlyRefresh: true';
+const F_WAIT_MS = 10;
+const F_WAITED = `waited (> ${F_WAIT_MS} ms)`;
+const F_OVER = 'worst round: runs − (elapsed/TTL + 1)';
 
 export function renderTargets(targets: readonly Target[]): string {
   const lines = ['### Targets (issue 4), as ratios in this run', '', '| scenario | target | measured | verdict |', '| --- | --- | --- | --- |'];
