@@ -54,6 +54,8 @@ export class CacheCore {
    * before which their loader is not called again (`graceBackoff`).
    */
   readonly backoffUntil = new Map<string, number>();
+  /** Key (joined) -> the `Date.now()` millisecond of its last early-refresh draw. */
+  private readonly earlyDraws = new Map<string, number>();
   /** The invalidation sequence: flights record it when they start, invalidations advance it. */
   seq = 0;
   closed = false;
@@ -112,6 +114,19 @@ export class CacheCore {
     const now = Date.now();
     if (this.backoffUntil.size >= 1024) for (const [other, until] of this.backoffUntil) if (until <= now) this.backoffUntil.delete(other);
     this.backoffUntil.set(key, now + ms);
+  }
+
+  /**
+   * Whether an early-refresh draw of `key` is due at `now` (`Date.now()`): one per millisecond
+   * per key. The marks are forgotten wholesale past 4096 keys (a lost mark only allows one more
+   * draw).
+   */
+  earlyDrawDue(key: string, now: number): boolean {
+    const marks = this.earlyDraws;
+    if (marks.get(key) === now) return false;
+    if (marks.size >= 4096) marks.clear();
+    marks.set(key, now);
+    return true;
   }
 
   /** A write or removal of `key` ends its backoff. */

@@ -337,6 +337,23 @@ describe('freshness: stale-while-revalidate, grace, timeouts, early refresh', ()
       expect((await readEarly(0.37, undefined)).count).to.equal(1);
     });
 
+    it('draws at most once per millisecond per key, however many reads arrive', async () => {
+      const options = { ttl: 1_000, earlyRefresh: true } as const;
+      const source = new Source();
+      const first = cache.getOrSet(KEY, source.fn, options);
+      await clock.tickAsync(100);
+      source.resolve('v1');
+      await first;
+      await clock.tickAsync(500);
+      const random = sinon.stub(Math, 'random').returns(0.999);
+      for (let i = 0; i < 100; i++) expect(await cache.getOrSet(KEY, source.fn, options)).to.equal('v1');
+      expect(random.callCount).to.equal(1);
+      await clock.tickAsync(1);
+      await cache.getOrSet(KEY, source.fn, options);
+      expect(random.callCount).to.equal(2);
+      expect(source.count).to.equal(1);
+    });
+
     it('a larger beta refreshes earlier', async () => {
       // beta 2: p = exp(-0.5) = 0.6065.
       expect((await readEarly(0.6, 2)).count).to.equal(2);

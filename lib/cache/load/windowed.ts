@@ -51,9 +51,11 @@ export function answerWindowed(
     core.countHit(namespace, id, entry);
     const beta = freshness?.earlyBeta;
     const loadMs = entry.loadMs;
-    // XFetch: refresh with probability exp(-remaining / (beta * delta)).
-    if (beta !== undefined && loadMs !== undefined && loadMs > 0 && Math.random() < Math.exp(-(freshUntil - now) / (beta * loadMs))) {
-      refresh(core, namespace, id, policy, freshness, kept, 'early', thisArg, fn, args);
+    // XFetch: refresh with probability exp(-remaining / (beta * delta)), drawn at most once per
+    // millisecond per key, so that when the refresh comes depends on the time left, not on how
+    // many reads arrive (a draw per read would refresh a very hot key several times per TTL).
+    if (beta !== undefined && loadMs !== undefined && loadMs > 0 && core.earlyDrawDue(joinKey(namespace, id), now)) {
+      if (Math.random() < Math.exp(-(freshUntil - now) / (beta * loadMs))) refresh(core, namespace, id, policy, freshness, kept, 'early', thisArg, fn, args);
     }
     return answerKept(core, kept, readFlight);
   }
