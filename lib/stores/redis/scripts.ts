@@ -135,7 +135,7 @@ local expires = tonumber(string.sub(field, 1, (c or 0) - 1))
 local now = tonumber(ARGV[2])
 if expires ~= nil and expires <= now then return 1 end
 local rewritten = 'cf2:' .. ARGV[2] .. string.sub(field, c) .. string.sub(v, e)
-redis.call('SET', KEYS[2], rewritten, 'PX', math.max(1, math.ceil(stale + grace)))
+redis.call('SET', KEYS[2], rewritten, 'PX', string.format('%d', math.max(1, math.ceil(stale + grace))))
 return 1
 `);
 
