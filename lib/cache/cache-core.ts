@@ -47,7 +47,7 @@ export class CacheCore {
   /** The cache's defaults of the freshness options (`createCache`), when it has any. */
   readonly freshness: FreshnessParts | undefined;
   /** {@link freshness} with the built-in defaults applied: the policy of a call without its own. */
-  private readonly defaultFreshness: Freshness | undefined;
+  readonly defaultFreshness: Freshness | undefined;
   private readonly mergedFreshness = new WeakMap<LoadPolicy, Freshness>();
   /**
    * Keys (joined) whose load failed while an old value was kept, with the time (`Date.now()`)
@@ -96,6 +96,18 @@ export class CacheCore {
   countHit(namespace: string, id: string, entry: StoredEntry): void {
     this.counters.hits++;
     if (this.events.listening.hit) this.events.emit('hit', entry.tier === undefined ? { key: joinKey(namespace, id) } : { key: joinKey(namespace, id), tier: entry.tier });
+  }
+
+  /** Count a caller answered at once from the stale window, and emit its event. */
+  countStale(namespace: string, id: string, entry: StoredEntry): void {
+    this.counters.stale++;
+    if (this.events.listening.stale) this.events.emit('stale', { key: joinKey(namespace, id), tier: entry.tier });
+  }
+
+  /** Count a caller answered with a value kept for grace, and emit its event. */
+  countGraced(namespace: string, id: string, entry: StoredEntry, reason: 'load-failed' | 'timeout' | 'backoff'): void {
+    this.counters.graced++;
+    if (this.events.listening.graced) this.events.emit('graced', { key: joinKey(namespace, id), reason, tier: entry.tier });
   }
 
   /** Whether `key`'s loader backs off after a failure (see {@link backoffUntil}). */

@@ -8,8 +8,8 @@ import type { CacheEventListener, CacheEventName } from './events.js';
 import { CopyOnRead, ownedProtectorFor, protectorFor, readStored, type Immutability } from './immutability.js';
 import { load } from './load/load.js';
 import { policyOf, validateTags, type GetOrSetOptions, type LoadPolicy } from './load/policy.js';
-import { FRESHNESS_OPTION_NAMES, mergeFreshness, parseFreshness, type FreshnessOptions } from './load/freshness.js';
-import { put } from './load/store-result.js';
+import { FRESHNESS_OPTION_NAMES, parseFreshness, type FreshnessOptions } from './load/freshness.js';
+import { put, writeOptions } from './load/store-result.js';
 import type { CacheStats } from './stats.js';
 import { parseDuration, type Duration } from '../core/durations.js';
 
@@ -171,8 +171,7 @@ export class Cache {
     const stored = this.store.sharesReferences ? core.protect(value) : value;
     core.endBackoff(key);
     // The cache's default windows apply to values set directly too.
-    const windows = core.freshness === undefined || ttlMs === Infinity ? undefined : mergeFreshness(undefined, core.freshness);
-    const write = windows === undefined ? { ttlMs, tags } : { ttlMs, tags, staleMs: windows.staleMs || undefined, graceMs: windows.graceMs || undefined };
+    const write = writeOptions(core.defaultFreshness, ttlMs, tags);
     await core.guard('set', key, () => this.store.set(namespace, id, stored, write), undefined);
   }
 

@@ -18,7 +18,7 @@ import { type MemoryStoreOptions, resolveMemoryStoreOptions } from './memory/opt
 import { coarseNow } from './memory/clock.js';
 import { NamespaceRegistry, NamespaceScope, TagRegistry, TaggedOwner, type Owner } from './memory/scopes.js';
 import { NO_SLOT, SlotTable } from './memory/slots.js';
-import { joinKey, type EntryKey, type Store, type StoredEntry, type StoreHealth, type StoreSetOptions, type StoreWrite } from './store.js';
+import { invalidWindow, joinKey, type EntryKey, type Store, type StoredEntry, type StoreHealth, type StoreSetOptions, type StoreWrite } from './store.js';
 
 export { DEFAULT_MAX_ENTRIES, type MemoryStoreOptions } from './memory/options.js';
 
@@ -325,11 +325,9 @@ export function memoryStore(options?: MemoryStoreOptions): MemoryStore {
 
 function checkWrite(namespace: string, id: string, options: StoreSetOptions): void {
   checkTtl(namespace, id, options.ttlMs);
-  for (const name of ['staleMs', 'graceMs', 'loadMs'] as const) {
-    const ms: unknown = options[name];
-    if (ms !== undefined && (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity)) {
-      throw new InvalidTtlError(`memory store set of "${joinKey(namespace, id)}": ${name} is ${String(ms)}; give a finite number of milliseconds >= 0, or leave it out.`);
-    }
+  const invalid = invalidWindow(options);
+  if (invalid !== undefined) {
+    throw new InvalidTtlError(`memory store set of "${joinKey(namespace, id)}": ${invalid[0]} is ${String(invalid[1])}; give a finite number of milliseconds >= 0, or leave it out.`);
   }
 }
 

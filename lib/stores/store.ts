@@ -156,6 +156,18 @@ export interface ValueSharing {
   plain(stored: unknown): unknown;
 }
 
+/**
+ * The first of a write's `staleMs`, `graceMs` and `loadMs` that is given but not a finite number
+ * of ms >= 0, as `[name, value]`; a store rejects such a write with `InvalidTtlError`.
+ */
+export function invalidWindow(options: StoreSetOptions): readonly [name: string, value: unknown] | undefined {
+  for (const name of ['staleMs', 'graceMs', 'loadMs'] as const) {
+    const ms: unknown = options[name];
+    if (ms !== undefined && (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity)) return [name, ms];
+  }
+  return undefined;
+}
+
 /** The namespace of a joined `namespace:id` key (`''` when the key has no `:`). */
 export function namespaceOf(key: string): string {
   const colon = key.indexOf(':');

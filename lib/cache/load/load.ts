@@ -44,23 +44,19 @@ export function load(core: CacheCore, namespace: string, id: string, policy: Loa
     if (found === undefined) {
       flight.promise = loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args);
       core.lastLoadMissed = true;
-      return freshness?.hardTimeoutMs === undefined ? flight.promise : waitFor(core, namespace, id, flight, flight.promise, undefined);
+      return waitFor(core, namespace, id, flight, flight.promise, undefined);
     }
     flight.promise = readThenLoad(core, flight, namespace, id, policy, thisArg, fn, args, found);
     core.lastLoadMissed = false;
     return flight.promise;
   }
   core.lastLoadMissed = false;
-  if (hasWindows(found) || freshness?.earlyBeta !== undefined) {
-    // A fresh entry without early refresh is a plain hit (the clock read at most once per ms).
-    if (freshness?.earlyBeta !== undefined || found.expiresAt <= coarseNow()) {
-      return answerWindowed(core, namespace, id, policy, freshness, keep(core, found), thisArg, fn, args);
-    }
-    core.countHit(namespace, id, found);
-    return Promise.resolve(readStored(found.value, core.immutability));
+  // A fresh entry is a plain hit, windows or not (the clock read at most once per ms), unless it
+  // may refresh early.
+  if ((hasWindows(found) && found.expiresAt <= coarseNow()) || freshness?.earlyBeta !== undefined) {
+    return answerWindowed(core, namespace, id, policy, freshness, keep(core, found), thisArg, fn, args);
   }
-  core.counters.hits++;
-  if (core.events.listening.hit) core.events.emit('hit', { key: joinKey(namespace, id) });
+  core.countHit(namespace, id, found);
   return Promise.resolve(readStored(found.value, core.immutability));
 }
 
@@ -81,8 +77,7 @@ function join(core: CacheCore, namespace: string, id: string, flight: Flight, fr
       return Promise.resolve(core.reveal(kept.shared));
     }
     if (now < entry.expiresAt + (entry.staleMs ?? 0)) {
-      core.counters.stale++;
-      if (core.events.listening.stale) core.events.emit('stale', { key: joinKey(namespace, id), tier: entry.tier });
+      core.countStale(namespace, id, entry);
       return Promise.resolve(core.reveal(kept.shared));
     }
   }
@@ -90,7 +85,6 @@ function join(core: CacheCore, namespace: string, id: string, flight: Flight, fr
   flight.joiners++;
   if (core.events.listening.joined) core.events.emit('joined', { key: joinKey(namespace, id) });
   const answer = core.immutability === 'none' ? flight.promise : flight.promise.then(() => core.reveal(flight.shared));
-  if (kept === undefined && freshness?.hardTimeoutMs === undefined) return answer;
   return waitFor(core, namespace, id, flight, answer, kept, freshness);
 }
 
@@ -116,12 +110,11 @@ async function readThenLoad(
     core.endFlight(namespace, id, flight);
     throw error;
   }
-  const freshness = flight.freshness;
   if (entry === undefined) {
-    const loading = loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args);
-    return freshness?.hardTimeoutMs === undefined ? loading : waitFor(core, namespace, id, flight, loading, undefined);
+    return waitFor(core, namespace, id, flight, loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args), undefined);
   }
   // A read superseded meanwhile (evicted, put, invalidated) neither refreshes nor keeps its entry.
+  const freshness = flight.freshness;
   if (!flight.superseded && (hasWindows(entry) || freshness?.earlyBeta !== undefined)) {
     // Callers joined on the read share what the starter gets: the flight ends with its answer.
     const kept = keep(core, entry);

@@ -42,7 +42,8 @@ export function storeResult(core: CacheCore, flight: Flight, namespace: string, 
   if (core.backoffUntil.size !== 0) core.endBackoff(joinKey(namespace, id));
   let written: void | Promise<void>;
   try {
-    written = core.store.set(namespace, id, stored, freshness === undefined ? { ttlMs, tags } : windowedWrite(freshness, flight, ttlMs, tags));
+    const loadMs = freshness?.earlyBeta !== undefined && flight.startedAt >= 0 ? performance.now() - flight.startedAt : undefined;
+    written = core.store.set(namespace, id, stored, writeOptions(freshness, ttlMs, tags, loadMs));
   } catch (error) {
     written = Promise.reject(error);
   }
@@ -65,11 +66,14 @@ export async function put(core: CacheCore, key: string, policy: LoadPolicy, valu
   return value;
 }
 
-/** A write's options under a freshness policy: its windows, and its load's duration for early refresh. */
-function windowedWrite(freshness: Freshness, flight: Flight, ttlMs: number, tags: readonly string[] | undefined): StoreSetOptions {
+/**
+ * A write's options under a freshness policy (`undefined`: none): its windows, and for early
+ * refresh its load's duration. Without windows or duration, the plain `{ ttlMs, tags }`.
+ */
+export function writeOptions(freshness: Freshness | undefined, ttlMs: number, tags: readonly string[] | undefined, loadMs?: number): StoreSetOptions {
+  if (freshness === undefined) return { ttlMs, tags };
   // An entry that never expires has no stale or grace time to come.
   const windows = ttlMs === Infinity ? {} : { staleMs: freshness.staleMs || undefined, graceMs: freshness.graceMs || undefined };
-  const loadMs = freshness.earlyBeta !== undefined && flight.startedAt >= 0 ? performance.now() - flight.startedAt : undefined;
   return { ttlMs, tags, ...windows, loadMs };
 }
 

@@ -9,7 +9,8 @@ import type { Freshness } from './freshness.js';
  * With a value kept for grace (`kept`), a failed load, the soft timeout or the hard timeout
  * answers that value instead; without one, the hard timeout rejects with `TimeoutError`. The load
  * itself goes on either way, and stores its result when it arrives. A flight superseded by an
- * eviction, put or invalidation never falls back: what it kept was evicted.
+ * eviction, put or invalidation never falls back: what it kept was evicted. Without a kept value
+ * nor a hard timeout, the caller simply gets `source`.
  */
 export function waitFor(
   core: CacheCore,
@@ -22,6 +23,7 @@ export function waitFor(
 ): Promise<unknown> {
   const softMs = kept === undefined ? undefined : freshness?.softTimeoutMs;
   const hardMs = freshness?.hardTimeoutMs;
+  if (kept === undefined && hardMs === undefined) return source;
   return new Promise((resolve, reject) => {
     let done = false;
     let soft: ReturnType<typeof setTimeout> | undefined;
@@ -33,8 +35,7 @@ export function waitFor(
     };
     const answerKept = (reason: 'load-failed' | 'timeout'): void => {
       const value = kept as Kept;
-      core.counters.graced++;
-      if (core.events.listening.graced) core.events.emit('graced', { key: joinKey(namespace, id), reason, tier: value.entry.tier });
+      core.countGraced(namespace, id, value.entry, reason);
       // Callers joined on a store read share what its starter gets.
       flight.shared = value.shared;
       resolve(core.reveal(value.shared));

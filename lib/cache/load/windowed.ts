@@ -62,15 +62,13 @@ export function answerWindowed(
   const key = joinKey(namespace, id);
   const staleUntil = freshUntil + (entry.staleMs ?? 0);
   if (now < staleUntil) {
-    core.counters.stale++;
-    if (core.events.listening.stale) core.events.emit('stale', { key, tier: entry.tier });
+    core.countStale(namespace, id, entry);
     if (!core.backingOff(key, now)) refresh(core, namespace, id, policy, freshness, kept, 'stale', thisArg, fn, args);
     return answerKept(core, kept, readFlight);
   }
   if (now < staleUntil + (entry.graceMs ?? 0)) {
     if (core.backingOff(key, now)) {
-      core.counters.graced++;
-      if (core.events.listening.graced) core.events.emit('graced', { key, reason: 'backoff', tier: entry.tier });
+      core.countGraced(namespace, id, entry, 'backoff');
       return answerKept(core, kept, readFlight);
     }
     return startLoad(core, namespace, id, policy, freshness, kept, thisArg, fn, args, true, readFlight);
@@ -99,15 +97,12 @@ export function startLoad(
   if (flight === undefined) {
     flight = new Flight(++core.seq);
     flight.freshness = freshness;
-    core.flights.add(namespace, id, flight);
-  } else {
-    // Back in the table: the read flight carries on as the load, and others can join it.
-    core.flights.add(namespace, id, flight);
   }
+  // A store read's flight comes back into the table: it carries on as the load, and others can join it.
+  core.flights.add(namespace, id, flight);
   flight.fallback = kept;
   const loading = loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args, countMiss);
   if (own) flight.promise = loading;
-  if (kept === undefined && freshness?.hardTimeoutMs === undefined) return loading;
   return waitFor(core, namespace, id, flight, loading, kept, freshness);
 }
 

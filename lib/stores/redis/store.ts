@@ -7,7 +7,7 @@
  */
 import { brandPrototype, REDIS_STORE_BRAND } from '../../core/brands.js';
 import { InvalidTtlError, BackendError } from '../../core/errors.js';
-import { joinKey, type EntryKey, type Store, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
+import { invalidWindow, joinKey, type EntryKey, type Store, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
 import type { Redis } from 'ioredis';
 import { type IoredisModule, RedisConnection } from './connection.js';
 import { KeyLayout, type Shard, TokenSource } from './layout.js';
@@ -56,7 +56,6 @@ export interface RedisPubSub {
  */
 export const MAX_PX = 2 ** 46;
 
-/** The PX of a TTL in ms: fractions rounded up to whole ms (at least 1); `undefined` = no expiry. */
 /**
  * The windows part of an envelope's expiry field (`,<staleMs>,<graceMs>,<loadMs>`, each part
  * empty when absent), or `''` for a write without windows or load duration: its envelope is
@@ -67,18 +66,24 @@ export const MAX_PX = 2 ** 46;
 function windowsField(store: string, key: string, write: StoreSetOptions): string {
   const { staleMs, graceMs, loadMs } = write;
   if (staleMs === undefined && graceMs === undefined && loadMs === undefined) return '';
-  const part = (name: string, ms: number | undefined): string => {
-    if (ms === undefined) return '';
-    if (typeof ms !== 'number' || !(ms >= 0) || !(ms < MAX_PX)) {
-      throw new InvalidTtlError(`redis store "${store}" set of "${key}": ${name} is ${String(ms)}; give a finite number of milliseconds >= 0, or leave it out.`);
-    }
-    // Plain decimals only (no exponent): what the envelope parser and the EXPIRE script read.
-    const text = String(ms);
-    return text.includes('e') ? ms.toFixed(6) : text;
-  };
-  return `,${part('staleMs', staleMs)},${part('graceMs', graceMs)},${part('loadMs', loadMs)}`;
+  const invalid = invalidWindow(write);
+  if (invalid !== undefined) {
+    throw new InvalidTtlError(`redis store "${store}" set of "${key}": ${invalid[0]} is ${String(invalid[1])}; give a finite number of milliseconds >= 0, or leave it out.`);
+  }
+  return `,${decimal(staleMs)},${decimal(graceMs)},${decimal(loadMs)}`;
 }
 
+/**
+ * `ms` in plain decimals (no exponent: what the envelope parser and the EXPIRE script read),
+ * `''` when absent. Past what Redis can hold it lives forever anyway: capped there.
+ */
+function decimal(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  const text = String(Math.min(ms, MAX_PX));
+  return text.includes('e') ? ms.toFixed(6) : text;
+}
+
+/** The PX of a TTL in ms: fractions rounded up to whole ms (at least 1); `undefined` = no expiry. */
 export function pxOf(ttlMs: number): number | undefined {
   return ttlMs >= MAX_PX ? undefined : Math.max(1, Math.ceil(ttlMs));
 }
