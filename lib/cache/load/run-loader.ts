@@ -28,8 +28,7 @@ export function loadAndStore(
   }
   core.counters.loads++;
   // The duration is kept with the entry for early refresh, and reported to `load` listeners.
-  const started = core.events.listening.load || flight.freshness?.earlyBeta !== undefined ? performance.now() : -1;
-  flight.startedAt = started;
+  flight.startedAt = core.events.listening.load || flight.freshness?.earlyBeta !== undefined ? performance.now() : -1;
   let loading: unknown;
   try {
     loading = fn.apply(thisArg, args);
@@ -37,7 +36,7 @@ export function loadAndStore(
     return Promise.reject(loadRejected(core, flight, namespace, id, error));
   }
   return Promise.resolve(loading).then(
-    (value) => loaded(core, flight, namespace, id, policy, args, value, started),
+    (value) => loaded(core, flight, namespace, id, policy, args, value),
     (error: unknown) => {
       throw loadRejected(core, flight, namespace, id, error);
     },
@@ -62,8 +61,10 @@ export async function runUncached(core: CacheCore, namespace: string, id: string
  * The loader of `flight` answered `value`: store it, and answer `value` itself to the initiating
  * caller (it may be the application's own state: the cache keeps a protected copy instead).
  */
-function loaded(core: CacheCore, flight: Flight, namespace: string, id: string, policy: LoadPolicy, args: readonly unknown[], value: unknown, started: number): unknown {
-  if (started >= 0) core.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
+function loaded(core: CacheCore, flight: Flight, namespace: string, id: string, policy: LoadPolicy, args: readonly unknown[], value: unknown): unknown {
+  const started = flight.startedAt;
+  // Measured for early refresh too: only `load` listeners get the event.
+  if (started >= 0 && core.events.listening.load) core.events.emit('load', { key: joinKey(namespace, id), durationMs: performance.now() - started });
   let shared: unknown;
   try {
     shared = storeResult(core, flight, namespace, id, policy, value, args);
