@@ -8,6 +8,7 @@ export { Cache, createCache, type CacheHealth, type CacheOptions, type GetOrSetO
 export { getCache, registerCache, unregisterCache } from './cache/registry.js';
 export type { CacheEventListener, CacheEventMap, CacheEventName, StoreOperation } from './cache/events.js';
 export type { FreshnessOptions } from './cache/load/freshness.js';
+export type { SingleFlightOptions } from './cache/load/single-flight-options.js';
 export type { CacheStats } from './cache/stats.js';
 export type { Immutability } from './cache/immutability.js';
 export type { StorePolicyOptions } from './cache/load/policy.js';
@@ -51,5 +52,19 @@ export {
 } from './stores/redis.js';
 export { DEFAULT_BUS_HEARTBEAT_MS, tieredStore, TieredStore, type BusState, type TieredStoreOptions, type TieredStoreStats } from './stores/tiered.js';
 export { decodeTagged, defaultSerializer, encodeTagged, taggedJsonSerializer, type Serializer } from './serializers/index.js';
-export type { EntryKey, MaybePromise, Store, StoredEntry, StoreHealth, StoreNotice, StoreSetOptions, StoreWrite, ValueSharing } from './stores/store.js';
+export type {
+  ClaimOptions,
+  EntryKey,
+  LoadClaim,
+  LoadCoordinator,
+  LoadLease,
+  MaybePromise,
+  Store,
+  StoredEntry,
+  StoreHealth,
+  StoreNotice,
+  StoreSetOptions,
+  StoreWrite,
+  ValueSharing,
+} from './stores/store.js';
 export { joinKey, splitKey } from './stores/store.js';

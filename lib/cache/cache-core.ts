@@ -1,4 +1,4 @@
-import { joinKey, type Store, type StoredEntry } from '../stores/store.js';
+import { joinKey, type LoadCoordinator, type Store, type StoredEntry } from '../stores/store.js';
 import { BackendError, CacheflightError } from '../core/errors.js';
 import { warnBackendFailure } from './backend-warning.js';
 import { CacheEvents, type StoreOperation } from './events.js';
@@ -29,6 +29,8 @@ export interface CacheCoreParts {
 export class CacheCore {
   readonly name: string;
   readonly store: Store;
+  /** The store's load coordination across processes, when it has one (read once). */
+  readonly coordinator: LoadCoordinator | undefined;
   readonly defaultTtlMs: number;
   readonly required: boolean;
   readonly immutability: Immutability;
@@ -70,6 +72,7 @@ export class CacheCore {
   constructor(parts: CacheCoreParts) {
     this.name = parts.name;
     this.store = parts.store;
+    this.coordinator = parts.store.coordinator;
     this.defaultTtlMs = parts.defaultTtlMs;
     this.required = parts.required;
     this.immutability = parts.immutability;
@@ -181,18 +184,24 @@ export class CacheCore {
     try {
       return await run();
     } catch (cause) {
-      this.counters.backendErrors++;
-      const error = cause instanceof Error ? cause : new Error(String(cause));
-      if (this.events.listening['backend-error']) {
-        this.backendReported = true;
-        this.events.emit('backend-error', { operation, key, error });
-      } else if (!this.backendReported && !this.required) {
-        this.backendReported = true; // once: a down store fails every call
-        warnBackendFailure(this.name, operation, key, error);
-      }
+      const error = this.reportBackendError(operation, key, cause);
       if (!this.required) return fallback;
       if (cause instanceof CacheflightError) throw cause;
       throw new BackendError(`Store '${this.store.name}' failed during ${operation}${key === undefined ? '' : ` of '${key}'`}: ${error.message}`, cause);
     }
+  }
+
+  /** Count a store failure and report it (a `backend-error` event, or once the process warning). */
+  reportBackendError(operation: StoreOperation, key: string | undefined, cause: unknown): Error {
+    this.counters.backendErrors++;
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    if (this.events.listening['backend-error']) {
+      this.backendReported = true;
+      this.events.emit('backend-error', { operation, key, error });
+    } else if (!this.backendReported && !this.required) {
+      this.backendReported = true; // once: a down store fails every call
+      warnBackendFailure(this.name, operation, key, error);
+    }
+    return error;
   }
 }

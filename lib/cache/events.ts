@@ -10,6 +10,7 @@ export type StoreOperation =
   | 'deleteNamespace'
   | 'invalidateTags'
   | 'clear'
+  | 'claim'
   | 'health';
 
 /** The events a {@link Cache} emits, with the payload each listener receives. */
@@ -35,8 +36,10 @@ export interface CacheEventMap {
   /**
    * A call joined a load (or store read) of the same key already in flight instead of reading
    * or loading itself; it gets that load's value or rejection. Counted by `stats().joined`.
+   * `distributed`: the load ran in another process (distributed single-flight), and the caller
+   * got the value it wrote.
    */
-  joined: { readonly key: string };
+  joined: { readonly key: string; readonly distributed?: boolean | undefined };
   /** A loader (the decorated method) resolved. */
   load: { readonly key: string; readonly durationMs: number };
   /**

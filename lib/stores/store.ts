@@ -56,6 +56,62 @@ export interface StoreSetOptions {
   readonly graceMs?: number | undefined;
   /** How long the value's load took, in ms, kept with the entry (for early refresh). */
   readonly loadMs?: number | undefined;
+  /**
+   * The lease under which the value was loaded (from {@link LoadCoordinator.claim}): the write is
+   * made only if the lease is still held and nothing superseded the load since the claim (a
+   * delete or put of the entry, an invalidation of its namespace, of one of its tags or of
+   * everything, in any process); either way the lease ends and waiting processes are told.
+   * `set` then resolves `false` when the write was fenced off (nothing was written).
+   */
+  readonly lease?: LoadLease | undefined;
+}
+
+/**
+ * What {@link LoadCoordinator.claim} answers:
+ * - `lead`: this caller now holds the entry's lease: it loads, then writes with `lease` in
+ *   {@link StoreSetOptions} (or calls {@link LoadLease.release} when it stores nothing);
+ * - `fresh`: a fresh entry is there already (another process just wrote it): read it;
+ * - `wait`: another process holds the lease (for `retryInMs` more at most, unless extended):
+ *   wait with {@link LoadCoordinator.waitForRelease}, then read the entry or claim again.
+ */
+export type LoadClaim =
+  | { readonly outcome: 'lead'; readonly lease: LoadLease }
+  | { readonly outcome: 'fresh' }
+  | { readonly outcome: 'wait'; readonly retryInMs: number };
+
+/** A held lease on one entry's load (see {@link LoadCoordinator}). */
+export interface LoadLease {
+  /** Extend the lease by its duration from now; resolves `false` when it is no longer held. */
+  extend(): Promise<boolean>;
+  /** Give the lease up without writing, telling waiting processes. Never rejects; idempotent. */
+  release(): Promise<void>;
+}
+
+/** Options of one {@link LoadCoordinator.claim}. */
+export interface ClaimOptions {
+  /** The lease's duration in ms; the holder extends it while its load runs. */
+  readonly leaseMs: number;
+  /** Lead even when a fresh entry is there (`getOrSet`'s `forceFresh`). */
+  readonly forceFresh?: boolean | undefined;
+}
+
+/**
+ * Coordination of loads across processes, offered by stores whose backend every process shares
+ * (Redis, tiered): one process at a time loads a key, the others wait for its write and read
+ * it. Optional: a store without it gets process-local single-flight only.
+ */
+export interface LoadCoordinator {
+  /**
+   * Ask to lead the load of entry `id` of `namespace`. Rejects when the backend cannot be
+   * reached: the caller then loads on its own (process-local single-flight).
+   */
+  claim(namespace: string, id: string, options: ClaimOptions): Promise<LoadClaim>;
+  /**
+   * Resolve once another process's lease on the entry ends (its value was written, or the lease
+   * was released) as far as this process hears of it, or after `timeoutMs`, whichever is first:
+   * `true` when told, `false` on timeout. Never rejects.
+   */
+  waitForRelease(namespace: string, id: string, timeoutMs: number): Promise<boolean>;
 }
 
 /** The address of one entry: `[namespace, id]`. */
@@ -108,8 +164,11 @@ export interface Store {
   get(namespace: string, id: string): MaybePromise<StoredEntry | undefined>;
   /** Several entries in one round trip, in the order of `keys`. */
   getMany(keys: readonly EntryKey[]): MaybePromise<Array<StoredEntry | undefined>>;
-  /** Store `value` as entry `id` of `namespace`, replacing what was there. */
-  set(namespace: string, id: string, value: unknown, options: StoreSetOptions): MaybePromise<void>;
+  /**
+   * Store `value` as entry `id` of `namespace`, replacing what was there. Answers `false` only
+   * for a write under a {@link StoreSetOptions.lease} that was fenced off (nothing written).
+   */
+  set(namespace: string, id: string, value: unknown, options: StoreSetOptions): MaybePromise<void | boolean>;
   /** Several writes in one round trip. */
   setMany(writes: readonly StoreWrite[]): MaybePromise<void>;
   /** Remove entry `id` of `namespace`; `true` when a live entry was there. */
@@ -134,6 +193,11 @@ export interface Store {
   health(): Promise<StoreHealth>;
   /** Release connections and timers. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Load coordination across processes (distributed single-flight), when the store's backend is
+   * shared by every process. Optional: the Cache uses process-local single-flight without it.
+   */
+  readonly coordinator?: LoadCoordinator | undefined;
   /** Called once by the Cache that owns this store, to receive {@link StoreNotice}s. */
   onNotice?(listener: (notice: StoreNotice) => void): void;
   /**

@@ -53,6 +53,8 @@ function describeShared(label: string, makeStore: (url: string, prefix: string) 
       };
       const answers = await Promise.all([reader.getOrSet(key, loader), reader.getOrSet(key, loader), reader.getOrSet(key, loader)]);
       expect(answers).to.deep.equal(['v1', 'v1', 'v1']);
+      // The refresh starts once its lease is claimed (distributed single-flight): one round trip.
+      await until(() => loads === 1, { what: 'the background refresh started' });
       expect(loads).to.equal(1);
       expect(stale.length).to.be.at.least(1);
       // The tier that answered: Redis; for a tiered store its L1, where the reads above promoted it.

@@ -414,6 +414,11 @@ describe('freshness: stale-while-revalidate, grace, timeouts, early refresh', ()
         [{ earlyRefresh: { beta: NaN } }, InvalidOptionError, 'positive finite'],
         [{ earlyRefresh: { betta: 2 } }, InvalidOptionError, 'betta'],
         [{ earlyRefresh: 'yes' }, InvalidOptionError, 'earlyRefresh'],
+        [{ singleFlight: 'fleet' }, InvalidOptionError, "give 'distributed'"],
+        [{ singleFlight: true }, InvalidOptionError, 'singleFlight'],
+        [{ lockTtl: 0 }, InvalidTtlError, 'lockTtl'],
+        [{ lockTtl: Infinity }, InvalidTtlError, 'finite duration > 0'],
+        [{ lockTimeout: '-1s' }, InvalidTtlError, 'lockTimeout'],
       ];
       for (const [options, type, text] of bad) {
         for (const make of [

@@ -109,7 +109,7 @@ describe('redisStore keeps every key and channel under prefix:', function () {
   });
 
   /** The commands the README lists as the least a restricted user needs. */
-  const LEAST = '+eval +evalsha +get +set +mget +del +getrange +type +pttl +pexpire +persist +ping +publish +subscribe +info +client';
+  const LEAST = '+eval +evalsha +get +set +mget +del +getrange +type +pttl +pexpire +persist +ping +publish +subscribe +info +client +time +lpush +ltrim +lrange';
   for (const [label, commands] of [['every command', '+@all'], ['the least commands the README lists', `-@all ${LEAST}`]] as const) {
     it(`works for an ACL user restricted to ~prefix:* &prefix:* (${label})`, async () => {
       const prefix = randomPrefix('acl');

@@ -314,7 +314,7 @@ describe('tieredStore', function () {
       it('never promotes a value read from L2 over a write made while the read was in flight', async () => {
         await heard(a, b, () => a.set(ns, 'k', 'old', { ttlMs: LONG }));
         const read = b.get(ns, 'k'); // an L1 miss: its MGET goes out at the end of this tick
-        let write: Promise<void> | undefined;
+        let write: Promise<void | boolean> | undefined;
         process.nextTick(() => {
           // after the MGET was sent, before its reply: this process writes the key
           write = b.set(ns, 'k', 'new', { ttlMs: LONG });

@@ -1,4 +1,4 @@
-import type { StoredEntry } from '../../stores/store.js';
+import type { LoadLease, StoredEntry } from '../../stores/store.js';
 import type { Freshness } from './freshness.js';
 
 /** An entry a load may fall back on (stale or in grace), and the form its callers share. */
@@ -29,6 +29,13 @@ export class Flight {
   freshness: Freshness | undefined = undefined;
   /** A refresh no caller waits for: its failure reaches no one (but events and stats). */
   background = false;
+  /**
+   * The lease this process holds on the key's load across processes (distributed single-flight),
+   * until the write of the result takes it (or it is released).
+   */
+  lease: LoadLease | undefined = undefined;
+  /** Load process-locally, without the store's coordination (its read just failed). */
+  local = false;
   /** `performance.now()` when the loader started, when its duration is wanted (else -1). */
   startedAt = -1;
 

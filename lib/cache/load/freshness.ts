@@ -1,5 +1,6 @@
 import { InvalidOptionError, InvalidTtlError } from '../../core/errors.js';
 import { parseDuration, type Duration } from '../../core/durations.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_LOCK_TTL_MS, parseSingleFlight, SINGLE_FLIGHT_OPTION_NAMES, type SingleFlightOptions } from './single-flight-options.js';
 
 /**
  * How long an entry may answer after its TTL, and how long callers wait for a load. Accepted by
@@ -8,9 +9,10 @@ import { parseDuration, type Duration } from '../../core/durations.js';
  *
  * An entry lives through three windows: fresh (its TTL), then stale (`staleWhileRevalidate`),
  * then in grace (`grace`). The windows are written with the entry, so every process reading it
- * (through Redis, or a tiered store) sees the same ones.
+ * (through Redis, or a tiered store) sees the same ones. The single-flight options
+ * ({@link SingleFlightOptions}) travel with them.
  */
-export interface FreshnessOptions {
+export interface FreshnessOptions extends SingleFlightOptions {
   /**
    * For this long after the TTL ends, a read answers the old value at once and starts one
    * refresh in the background; concurrent callers join that refresh, and its value replaces the
@@ -52,7 +54,7 @@ export interface FreshnessOptions {
 }
 
 /** The names of {@link FreshnessOptions}, for strict option checks. */
-export const FRESHNESS_OPTION_NAMES: readonly string[] = ['staleWhileRevalidate', 'grace', 'graceBackoff', 'softTimeout', 'hardTimeout', 'earlyRefresh'];
+export const FRESHNESS_OPTION_NAMES: readonly string[] = ['staleWhileRevalidate', 'grace', 'graceBackoff', 'softTimeout', 'hardTimeout', 'earlyRefresh', ...SINGLE_FLIGHT_OPTION_NAMES];
 
 /** {@link FreshnessOptions} of one level (a method, a call, the cache), parsed; `undefined` = not given. */
 export interface FreshnessParts {
@@ -63,6 +65,9 @@ export interface FreshnessParts {
   readonly hardTimeoutMs: number | undefined;
   /** `0` = turned off explicitly (`earlyRefresh: false`). */
   readonly earlyBeta: number | undefined;
+  readonly singleFlight: 'distributed' | 'process' | undefined;
+  readonly lockTtlMs: number | undefined;
+  readonly lockTimeoutMs: number | undefined;
 }
 
 /** The freshness policy a call runs under: the levels merged, defaults applied. */
@@ -74,6 +79,10 @@ export interface Freshness {
   readonly hardTimeoutMs: number | undefined;
   /** `undefined` = no early refresh. */
   readonly earlyBeta: number | undefined;
+  /** `'process'`: loads are never coordinated across processes. */
+  readonly singleFlight: 'distributed' | 'process';
+  readonly lockTtlMs: number;
+  readonly lockTimeoutMs: number;
 }
 
 const DEFAULT_GRACE_BACKOFF_MS = 10_000;
@@ -87,8 +96,18 @@ const DEFAULT_GRACE_BACKOFF_MS = 10_000;
  *   `softTimeout` not below `hardTimeout`
  */
 export function parseFreshness(options: FreshnessOptions, what: string): FreshnessParts | undefined {
-  const { staleWhileRevalidate, grace, graceBackoff, softTimeout, hardTimeout, earlyRefresh } = options;
-  if (staleWhileRevalidate === undefined && grace === undefined && graceBackoff === undefined && softTimeout === undefined && hardTimeout === undefined && earlyRefresh === undefined) {
+  const { staleWhileRevalidate, grace, graceBackoff, softTimeout, hardTimeout, earlyRefresh, singleFlight, lockTtl, lockTimeout } = options;
+  if (
+    staleWhileRevalidate === undefined &&
+    grace === undefined &&
+    graceBackoff === undefined &&
+    softTimeout === undefined &&
+    hardTimeout === undefined &&
+    earlyRefresh === undefined &&
+    singleFlight === undefined &&
+    lockTtl === undefined &&
+    lockTimeout === undefined
+  ) {
     return undefined;
   }
   const parts: FreshnessParts = {
@@ -98,6 +117,7 @@ export function parseFreshness(options: FreshnessOptions, what: string): Freshne
     softTimeoutMs: timeoutOf(softTimeout, `${what} softTimeout`),
     hardTimeoutMs: timeoutOf(hardTimeout, `${what} hardTimeout`),
     earlyBeta: betaOf(earlyRefresh, what),
+    ...parseSingleFlight(options, what),
   };
   if (parts.softTimeoutMs !== undefined && parts.hardTimeoutMs !== undefined && !(parts.softTimeoutMs < parts.hardTimeoutMs)) {
     throw new InvalidOptionError(
@@ -122,6 +142,9 @@ export function mergeFreshness(own: FreshnessParts | undefined, defaults: Freshn
     softTimeoutMs: pick('softTimeoutMs'),
     hardTimeoutMs: pick('hardTimeoutMs'),
     earlyBeta: beta === 0 ? undefined : beta,
+    singleFlight: pick('singleFlight') ?? 'distributed',
+    lockTtlMs: pick('lockTtlMs') ?? DEFAULT_LOCK_TTL_MS,
+    lockTimeoutMs: pick('lockTimeoutMs') ?? DEFAULT_LOCK_TIMEOUT_MS,
   };
 }
 

@@ -6,6 +6,7 @@ import { answerWindowed, hasWindows, keep, startLoad } from './windowed.js';
 import { Flight } from './flight.js';
 import type { Freshness } from './freshness.js';
 import type { LoadPolicy } from './policy.js';
+import { coordinatedLoad } from './distributed.js';
 import { loadAndStore, runUncached } from './run-loader.js';
 import { waitFor } from './wait.js';
 
@@ -42,7 +43,7 @@ export function load(core: CacheCore, namespace: string, id: string, policy: Loa
     flight.freshness = freshness;
     core.flights.add(namespace, id, flight);
     if (found === undefined) {
-      flight.promise = loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args);
+      flight.promise = core.coordinator === undefined ? loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args) : coordinatedLoad(core, flight, namespace, id, policy, thisArg, fn, args);
       core.lastLoadMissed = true;
       return waitFor(core, namespace, id, flight, flight.promise, undefined);
     }
@@ -88,6 +89,9 @@ function join(core: CacheCore, namespace: string, id: string, flight: Flight, fr
   return waitFor(core, namespace, id, flight, answer, kept, freshness);
 }
 
+/** The fallback of a failed store read (reported as a backend error): a miss. */
+const READ_FAILED: unique symbol = Symbol('read failed');
+
 /**
  * A flight whose store read is pending (stores answering with promises): the read, then a load
  * when it found nothing, or what the entry's windows call for.
@@ -103,15 +107,19 @@ async function readThenLoad(
   args: readonly unknown[],
   pendingGet: Promise<StoredEntry | undefined>,
 ): Promise<unknown> {
-  let entry: StoredEntry | undefined;
+  let read: StoredEntry | undefined | typeof READ_FAILED;
   try {
-    entry = await core.guard('get', joinKey(namespace, id), () => pendingGet, undefined);
+    read = await core.guard<StoredEntry | undefined | typeof READ_FAILED>('get', joinKey(namespace, id), () => pendingGet, READ_FAILED);
   } catch (error) {
     core.endFlight(namespace, id, flight);
     throw error;
   }
+  // A store that just failed is not asked to coordinate the load too (it would fail again, or
+  // time out again): the load runs process-locally at once.
+  if (read === READ_FAILED) flight.local = true;
+  const entry = read === READ_FAILED ? undefined : read;
   if (entry === undefined) {
-    return waitFor(core, namespace, id, flight, loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args), undefined);
+    return waitFor(core, namespace, id, flight, coordinatedLoad(core, flight, namespace, id, policy, thisArg, fn, args), undefined);
   }
   // A read superseded meanwhile (evicted, put, invalidated) neither refreshes nor keeps its entry.
   const freshness = flight.freshness;

@@ -40,14 +40,28 @@ export function storeResult(core: CacheCore, flight: Flight, namespace: string, 
   const stored = core.store.sharesReferences ? shared : value;
   const freshness = flight.freshness;
   if (core.backoffUntil.size !== 0) core.endBackoff(joinKey(namespace, id));
-  let written: void | Promise<void>;
+  let written: void | boolean | Promise<void | boolean>;
+  const lease = flight.lease;
   try {
     const loadMs = freshness?.earlyBeta !== undefined && flight.startedAt >= 0 ? performance.now() - flight.startedAt : undefined;
-    written = core.store.set(namespace, id, stored, writeOptions(freshness, ttlMs, tags, loadMs));
+    let options = writeOptions(freshness, ttlMs, tags, loadMs);
+    if (lease !== undefined) {
+      // The write takes the lease: fenced off if anything superseded the load in another process.
+      flight.lease = undefined;
+      options = { ...options, lease };
+    }
+    written = core.store.set(namespace, id, stored, options);
   } catch (error) {
     written = Promise.reject(error);
   }
-  if (written instanceof Promise) flight.write = core.guard('set', joinKey(namespace, id), () => written, undefined);
+  if (written instanceof Promise) {
+    const write = written;
+    flight.write = core.guard('set', joinKey(namespace, id), () => write, undefined).then((stored) => {
+      if (stored === false) skipStore(core, namespace, id, shared, 'invalidated-during-load');
+    });
+  } else if (written === false) {
+    skipStore(core, namespace, id, shared, 'invalidated-during-load');
+  }
   return shared;
 }
 

@@ -3,7 +3,7 @@ import type { CacheCore } from '../cache-core.js';
 import { Flight, type Kept } from './flight.js';
 import type { Freshness } from './freshness.js';
 import type { LoadPolicy } from './policy.js';
-import { loadAndStore } from './run-loader.js';
+import { coordinatedLoad } from './distributed.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -101,7 +101,7 @@ export function startLoad(
   // A store read's flight comes back into the table: it carries on as the load, and others can join it.
   core.flights.add(namespace, id, flight);
   flight.fallback = kept;
-  const loading = loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args, countMiss);
+  const loading = coordinatedLoad(core, flight, namespace, id, policy, thisArg, fn, args, countMiss);
   if (own) flight.promise = loading;
   return waitFor(core, namespace, id, flight, loading, kept, freshness);
 }
@@ -137,6 +137,6 @@ function refresh(
   core.flights.add(namespace, id, flight);
   core.counters.refreshes++;
   if (core.events.listening.refresh) core.events.emit('refresh', { key: joinKey(namespace, id), reason });
-  flight.promise = loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args, false);
+  flight.promise = coordinatedLoad(core, flight, namespace, id, policy, thisArg, fn, args, false);
   flight.promise.then(undefined, () => undefined);
 }

@@ -6,6 +6,8 @@
  *   prefix gen       `prefix::all`
  *   namespace gen    `prefix::ns:<namespace>`
  *   tag gen          `prefix::tag:<tag>`
+ *   lease            `prefix::lease:namespace:id`   (the one process loading the entry, see `lease-scripts.ts`)
+ *   invalidation log `prefix::log`                  (recent namespace/tag/prefix invalidations, for fenced writes)
  *
  * Every key starts with `prefix:` (on a Cluster `prefix:{tag}:`), so that one ACL pattern
  * (`~prefix:*`) and one `SCAN MATCH prefix:*` cover all of them. The store's own keys continue the
@@ -35,6 +37,15 @@ export function busChannel(prefix: string, database: number): string {
   return `${prefix}${OWN}bus${database === 0 ? '' : `:${database}`}`;
 }
 
+/**
+ * The pub/sub channel on which a write made under a lease (and a lease released without a write)
+ * is announced, so that processes waiting for that load read the entry at once. Named like
+ * {@link busChannel}.
+ */
+export function flightChannel(prefix: string, database: number): string {
+  return `${prefix}${OWN}flights${database === 0 ? '' : `:${database}`}`;
+}
+
 /** Number of hash slots of a Redis Cluster. */
 export const CLUSTER_SLOTS = 16384;
 
@@ -48,6 +59,8 @@ export interface Shard {
   readonly allKey: string;
   /** Prefix of this shard's tag generation keys (`base::tag:`); the DELETE script appends tag names. */
   readonly tagKeyPrefix: string;
+  /** This shard's log of recent namespace, tag and prefix invalidations (see `lease-scripts.ts`). */
+  readonly logKey: string;
 }
 
 /** CRC16/XMODEM, the checksum Redis Cluster hashes keys with. */
@@ -110,7 +123,7 @@ export class KeyLayout {
    */
   constructor(prefix: string, shardCount: number, cluster: boolean) {
     const bases = cluster ? shardHashTags(shardCount).map((tag) => `${prefix}:{${tag}}`) : [prefix];
-    this.shards = bases.map((base, index) => ({ index, base, allKey: `${base}${OWN}all`, tagKeyPrefix: `${base}${OWN}tag:` }));
+    this.shards = bases.map((base, index) => ({ index, base, allKey: `${base}${OWN}all`, tagKeyPrefix: `${base}${OWN}tag:`, logKey: `${base}${OWN}log` }));
   }
 
   /** The shard of a Store key. */
@@ -122,6 +135,11 @@ export class KeyLayout {
   /** The Redis key of an entry: `base:namespace:id`. */
   entryKey(shard: Shard, key: string): string {
     return `${shard.base}:${key}`;
+  }
+
+  /** The lease key of a Store key's entry: held by the one process loading it. */
+  leaseKey(shard: Shard, key: string): string {
+    return `${shard.base}${OWN}lease:${key}`;
   }
 
   /** The namespace generation key of a Store key's namespace, in `shard`. */

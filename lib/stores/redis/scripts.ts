@@ -25,7 +25,8 @@ export interface LuaScript {
   readonly sha: string;
 }
 
-function script(source: string): LuaScript {
+/** A {@link LuaScript} of `source`. */
+export function script(source: string): LuaScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
@@ -33,7 +34,7 @@ function script(source: string): LuaScript {
  * The shape of a generation token (see `TokenSource` in `layout.ts`): 13 to 18 characters of
  * `[A-Za-z0-9_-]`. Any other value at a generation key was not written by a store.
  */
-const IS_TOKEN = `
+export const IS_TOKEN = `
 local function is_token(t)
   local n = string.len(t)
   return n >= 13 and n <= 18 and string.find(t, '^[%w_%-]+$') ~= nil
@@ -41,7 +42,7 @@ end
 `;
 
 /** Parses an envelope; used by DELETE. `tok(k)` is the (memoized) value of generation key k. */
-const CHECK = `
+export const CHECK = `
 local cache = {}
 local function tok(k)
   local t = cache[k]
@@ -91,18 +92,21 @@ end
 `;
 
 /**
- * DELETE: KEYS = [prefix gen, entry1, ns gen1, entry2, ns gen2, ...]; ARGV = [tag key prefix].
- * Deletes every entry (whatever it holds) and answers how many were current (live) ones.
+ * DELETE: KEYS = [prefix gen, then per entry: entry, ns gen, lease]; ARGV = [tag key prefix].
+ * Deletes every entry (whatever it holds) and its lease (a load of it in flight in any process:
+ * that load's result is then not stored, see \`lease-scripts.ts\`), and answers how many were
+ * current (live) entries.
  */
 export const DELETE = script(`${CHECK}
 local allTok = tok(KEYS[1])
 local tagPrefix = ARGV[1]
 local removed = 0
-for i = 2, #KEYS, 2 do
+for i = 2, #KEYS, 3 do
   local key = KEYS[i]
   local v = redis.pcall('GET', key)
   if type(v) == 'string' and check(v, allTok, KEYS[i + 1], tagPrefix) > 0 then removed = removed + 1 end
   if v then redis.call('DEL', key) end
+  redis.call('DEL', KEYS[i + 2])
 end
 return removed
 `);
@@ -159,14 +163,14 @@ return dropped
 `);
 
 /**
- * WRITE: KEYS = [prefix gen, then per write: entry, ns gen, tag gen...];
- * ARGV = [candidate token, then per write: PX ('' = no expiry), the expiry field (expiresAt, ''
- * = none, then the windows part when the entry has one: see \`envelope.ts\`), tag count
- * n, n tag names, payload]. Each entry is written with one \`SET key envelope [PX ms]\`.
- * Answers, per write, 1 when the key held a value of another type (another program's hash, list...,
- * which a read sees as absent) and 0 otherwise.
+ * Writes one entry (used by WRITE and FENCED_WRITE). The write's KEYS from \`ki\`: entry, namespace
+ * generation, lease, then one tag generation per tag; its ARGV from \`ai\`: PX ('' = no expiry),
+ * the expiry field, tag count n, n tag names, payload. KEYS[1] is the shard's prefix generation,
+ * ARGV[1] the candidate token. The entry's lease (another process's load of the key in flight,
+ * see \`lease-scripts.ts\`) is deleted: a put fences that load. Answers 1 when the key held a value
+ * of another type, else 0, and the positions of the next write.
  */
-export const WRITE = script(`${IS_TOKEN}
+export const WRITE_ENTRY = `${IS_TOKEN}
 local cand = ARGV[1]
 local function ensure(k, px, pxs)
   local t = redis.pcall('GET', k)
@@ -184,9 +188,7 @@ local function ensure(k, px, pxs)
   end
   return t
 end
-local ki, ai = 2, 2
-local foreign = {}
-while ai <= #ARGV do
+local function write_entry(ki, ai)
   local pxs = ARGV[ai]
   local px = nil
   if pxs ~= '' then px = tonumber(pxs) end
@@ -195,18 +197,37 @@ while ai <= #ARGV do
   local parts = { 'cf2:', ARGV[ai + 1], ':', ensure(KEYS[1], px, pxs), ':', ensure(KEYS[ki + 1], px, pxs), ':', tostring(n), ':' }
   for i = 1, n do
     local tag = ARGV[ai + 2 + i]
-    parts[#parts + 1] = tostring(string.len(tag)) .. ':' .. tag .. ensure(KEYS[ki + 1 + i], px, pxs) .. ':'
+    parts[#parts + 1] = tostring(string.len(tag)) .. ':' .. tag .. ensure(KEYS[ki + 2 + i], px, pxs) .. ':'
   end
   parts[#parts + 1] = ARGV[ai + 3 + n]
   local kind = redis.call('TYPE', entry)['ok']
-  if kind == 'none' or kind == 'string' then foreign[#foreign + 1] = 0 else foreign[#foreign + 1] = 1 end
+  local foreign = 0
+  if kind ~= 'none' and kind ~= 'string' then foreign = 1 end
   if px then
     redis.call('SET', entry, table.concat(parts), 'PX', pxs)
   else
     redis.call('SET', entry, table.concat(parts))
   end
-  ki = ki + 2 + n
-  ai = ai + 4 + n
+  redis.call('DEL', KEYS[ki + 2])
+  return foreign, ki + 3 + n, ai + 4 + n
+end
+`;
+
+/**
+ * WRITE: KEYS = [prefix gen, then per write: entry, ns gen, lease, tag gen...];
+ * ARGV = [candidate token, then per write: PX ('' = no expiry), the expiry field (expiresAt, ''
+ * = none, then the windows part when the entry has one: see \`envelope.ts\`), tag count
+ * n, n tag names, payload]. Each entry is written with one \`SET key envelope [PX ms]\`.
+ * Answers, per write, 1 when the key held a value of another type (another program's hash, list...,
+ * which a read sees as absent) and 0 otherwise.
+ */
+export const WRITE = script(`${WRITE_ENTRY}
+local ki, ai = 2, 2
+local foreign = {}
+while ai <= #ARGV do
+  local f
+  f, ki, ai = write_entry(ki, ai)
+  foreign[#foreign + 1] = f
 end
 return foreign
 `);

@@ -7,14 +7,17 @@
  */
 import { brandPrototype, REDIS_STORE_BRAND } from '../../core/brands.js';
 import { InvalidTtlError, BackendError } from '../../core/errors.js';
-import { invalidWindow, joinKey, type EntryKey, type Store, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
+import { invalidWindow, joinKey, type EntryKey, type LoadCoordinator, type Store, type StoreHealth, type StoreNotice, type StoreSetOptions, type StoreWrite } from '../store.js';
 import type { Redis } from 'ioredis';
 import { type IoredisModule, RedisConnection } from './connection.js';
-import { KeyLayout, type Shard, TokenSource } from './layout.js';
+import { flightChannel, KeyLayout, type Shard, TokenSource } from './layout.js';
+import { RedisCoordinator, RedisLease } from './coordinator.js';
+import { FlightNotices } from './flight-notices.js';
 import type { ResolvedRedisStoreOptions } from './options.js';
 import type { RedisStoredEntry } from './entry.js';
 import { RedisReader } from './reader.js';
 import { DELETE, EXPIRE, runScript } from './scripts.js';
+import { INVALIDATE } from './lease-scripts.js';
 import { type EncodedWrite, RedisWriter } from './writer.js';
 
 export type { RedisStoredEntry } from './entry.js';
@@ -112,6 +115,8 @@ export class RedisStore implements Store {
   readonly #writer: RedisWriter;
   #flushScheduled = false;
   #pubSub: RedisPubSub | undefined;
+  readonly #notices: FlightNotices;
+  readonly #coordinator: RedisCoordinator;
   readonly #flush = (): void => {
     this.#flushScheduled = false;
     this.#writer.send(); // writes first: a read issued after a write sees it
@@ -137,6 +142,17 @@ export class RedisStore implements Store {
     };
     this.#reader = new RedisReader(this.layout, this.#connection, options.serializer, options.commandTimeoutMs, this.name, notify, schedule);
     this.#writer = new RedisWriter(this.layout, this.#connection, this.#tokens, options.commandTimeoutMs, this.name, notify, schedule);
+    const channel = flightChannel(options.prefix, this.#connection.database);
+    this.#notices = new FlightNotices(channel, () => this.#connection.createSubscriber());
+    this.#coordinator = new RedisCoordinator(this.layout, this.#connection, this.#tokens, channel, this.#notices, () => this.#writer.send());
+  }
+
+  /**
+   * Load coordination across every process sharing this prefix: a lease per entry in Redis,
+   * fenced writes, and notices on the flight channel (see `redis/coordinator.ts`).
+   */
+  get coordinator(): LoadCoordinator {
+    return this.#coordinator;
   }
 
   /**
@@ -192,14 +208,33 @@ export class RedisStore implements Store {
     return this.#reader.getMany(keys);
   }
 
-  /** Batched with the other writes of the tick: one WRITE script call per shard. */
-  set(namespace: string, id: string, value: unknown, options: StoreSetOptions): Promise<void> {
+  /**
+   * Batched with the other writes of the tick: one WRITE script call per shard. A write under a
+   * lease is a FENCED_WRITE of its own, answering `false` when it was fenced off.
+   */
+  set(namespace: string, id: string, value: unknown, options: StoreSetOptions): Promise<void | boolean> {
+    const lease = options.lease;
+    if (lease !== undefined) return this.#leasedWrite(namespace, id, value, options, lease);
     return this.#write('set', [{ namespace, id, value, ttlMs: options.ttlMs, tags: options.tags, staleMs: options.staleMs, graceMs: options.graceMs, loadMs: options.loadMs }]);
   }
 
   setMany(writes: readonly StoreWrite[]): Promise<void> {
     if (writes.length === 0) return Promise.resolve();
     return this.#write('setMany', writes);
+  }
+
+  #leasedWrite(namespace: string, id: string, value: unknown, options: StoreSetOptions, lease: object): Promise<boolean> {
+    let encoded: EncodedWrite;
+    try {
+      if (!(lease instanceof RedisLease) || lease.coordinator !== this.#coordinator) {
+        throw new BackendError(`redis store "${this.name}" set of "${joinKey(namespace, id)}": the lease was not claimed through this store's coordinator.`);
+      }
+      encoded = this.#encode({ namespace, id, value, ttlMs: options.ttlMs, tags: options.tags, staleMs: options.staleMs, graceMs: options.graceMs, loadMs: options.loadMs }, Date.now());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#reader.hints.learn(encoded.key, encoded.namespace, encoded.tags);
+    return this.#coordinator.write(encoded, lease);
   }
 
   #write(operation: 'set' | 'setMany', writes: readonly StoreWrite[]): Promise<void> {
@@ -260,10 +295,10 @@ export class RedisStore implements Store {
     return this.#delete('deleteMany', keys.map(([namespace, id]) => joinKey(namespace, id)));
   }
 
-  /** Keys of one DELETE call: the shard's prefix generation, then (entry, namespace generation) pairs. */
+  /** Keys of one DELETE call: the shard's prefix generation, then (entry, namespace generation, lease) triples. */
   #deleteKeys(shard: Shard, keys: readonly string[]): string[] {
     const out = [shard.allKey];
-    for (const key of keys) out.push(this.layout.entryKey(shard, key), this.layout.namespaceKeyOf(shard, key));
+    for (const key of keys) out.push(this.layout.entryKey(shard, key), this.layout.namespaceKeyOf(shard, key), this.layout.leaseKey(shard, key));
     return out;
   }
 
@@ -280,31 +315,31 @@ export class RedisStore implements Store {
     return counts.reduce<number>((sum, count) => sum + Number(count), 0);
   }
 
-  /** Delete one generation key per shard (one DEL per shard, all sent at once). */
-  async #dropGenerations(operation: string, keysOf: (shard: Shard) => string[]): Promise<void> {
+  /**
+   * Delete generation keys in every shard (one INVALIDATE script per shard, all sent at once),
+   * logging each invalidation for the fenced writes of loads in flight. `items` are pairs of the
+   * generation key's builder and its log name (`a`, `n<namespace>`, `t<tag>`).
+   */
+  async #invalidate(operation: string, items: ReadonlyArray<readonly [(shard: Shard) => string, string]>): Promise<void> {
     this.#writer.send(); // pending writes land first, then their invalidation
+    const names = items.map(([, name]) => name);
     await this.#connection.run(operation, (client) =>
-      Promise.all(
-        this.layout.shards.map((shard) => {
-          const keys = keysOf(shard);
-          return keys.length === 0 ? Promise.resolve(0) : client.del(...keys);
-        }),
-      ),
+      Promise.all(this.layout.shards.map((shard) => runScript(client, INVALIDATE, [shard.logKey, ...items.map(([keyOf]) => keyOf(shard))], names, false))),
     );
   }
 
   deleteNamespace(namespace: string): Promise<void> {
-    return this.#dropGenerations('deleteNamespace', (shard) => [this.layout.namespaceKey(shard, namespace)]);
+    return this.#invalidate('deleteNamespace', [[(shard) => this.layout.namespaceKey(shard, namespace), `n${namespace}`]]);
   }
 
   async invalidateTags(tags: readonly string[]): Promise<void> {
     const unique = [...new Set(tags)];
     if (unique.length === 0) return;
-    await this.#dropGenerations('invalidateTags', (shard) => unique.map((tag) => this.layout.tagKey(shard, tag)));
+    await this.#invalidate('invalidateTags', unique.map((tag) => [(shard: Shard) => this.layout.tagKey(shard, tag), `t${tag}`] as const));
   }
 
   clear(): Promise<void> {
-    return this.#dropGenerations('clear', (shard) => [shard.allKey]);
+    return this.#invalidate('clear', [[(shard) => shard.allKey, 'a']]);
   }
 
   async health(): Promise<StoreHealth> {
@@ -333,6 +368,7 @@ export class RedisStore implements Store {
   /** Sends the operations already issued, then closes. */
   close(): Promise<void> {
     if (this.#flushScheduled) this.#flush();
+    this.#notices.close();
     return this.#connection.close();
   }
 }

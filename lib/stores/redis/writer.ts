@@ -102,7 +102,7 @@ export class RedisWriter {
           call.requests.push(request);
           request.remaining++;
         }
-        call.keys.push(layout.entryKey(shard, write.key), layout.namespaceKey(shard, write.namespace));
+        call.keys.push(layout.entryKey(shard, write.key), layout.namespaceKey(shard, write.namespace), layout.leaseKey(shard, write.key));
         for (const tag of write.tags) call.keys.push(layout.tagKey(shard, tag));
         call.args.push(
           write.px === undefined ? '' : String(write.px),

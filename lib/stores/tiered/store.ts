@@ -10,6 +10,7 @@ import type { RedisStore, RedisStoredEntry } from '../redis/store.js';
 import {
   joinKey,
   type EntryKey,
+  type LoadCoordinator,
   type MaybePromise,
   type Store,
   type StoredEntry,
@@ -133,6 +134,11 @@ export class TieredStore implements Store {
     });
   }
 
+  /** Load coordination across processes: L2's (a lease per entry in Redis, see `RedisStore.coordinator`). */
+  get coordinator(): LoadCoordinator {
+    return this.l2.coordinator;
+  }
+
   /** Counters since creation. */
   get stats(): TieredStoreStats {
     const bus = this.#bus.stats;
@@ -250,16 +256,24 @@ export class TieredStore implements Store {
 
   /**
    * Write L1 (while the bus is up) and L2; the promise is L2's. Once L2 settled, the other
-   * processes are told to drop their copy. If L2 fails, this process's L1 copy is dropped too.
+   * processes are told to drop their copy. If L2 fails, this process's L1 copy is dropped too,
+   * and so is it when a write under a lease was fenced off (answered `false`).
    */
-  set(namespace: string, id: string, value: unknown, options: StoreSetOptions): Promise<void> {
+  set(namespace: string, id: string, value: unknown, options: StoreSetOptions): Promise<void | boolean> {
     if (this.#closed) return Promise.reject(this.#closedError('set'));
     const invalid = this.#checkTtl(namespace, id, options.ttlMs);
     if (invalid !== undefined) return Promise.reject(invalid);
     this.#bus.start();
     const kept = this.#keep(namespace, id, value, options);
+    let written = this.l2.set(namespace, id, this.#plain(value), options);
+    if (options.lease !== undefined) {
+      written = written.then((stored) => {
+        if (stored === false) this.#unkeep(namespace, id, kept);
+        return stored;
+      });
+    }
     return this.#shared(
-      this.l2.set(namespace, id, this.#plain(value), options),
+      written,
       () => this.#bus.keys([[namespace, id]]),
       () => this.#unkeep(namespace, id, kept),
     );
