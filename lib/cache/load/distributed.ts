@@ -3,6 +3,7 @@ import type { CacheCore } from '../cache-core.js';
 import type { Flight } from './flight.js';
 import type { LoadPolicy } from './policy.js';
 import { loadAndStore } from './run-loader.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_LOCK_TTL_MS } from './single-flight-options.js';
 
 /**
  * Distributed single-flight: a load goes through the store's coordination across processes
@@ -64,8 +65,8 @@ async function coordinate(
   args: readonly unknown[],
 ): Promise<unknown> {
   const freshness = flight.freshness;
-  const leaseMs = freshness?.lockTtlMs ?? 5_000;
-  const deadline = performance.now() + (freshness?.lockTimeoutMs ?? 10_000);
+  const leaseMs = freshness?.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+  const deadline = performance.now() + (freshness?.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
   const loadHere = (): Promise<unknown> => loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args, false);
   let forceFresh = policy.forceFresh;
   for (;;) {
