@@ -1,7 +1,7 @@
 import { CacheKeyError, DecoratorTargetError, UnknownMethodError } from '../core/errors.js';
 import type { LoadPolicy } from '../cache/load/policy.js';
-import { digestKey } from '../keys/digest.js';
-import { DEFAULT_MAX_KEY_LENGTH, encodeArgs } from '../keys/encode-args.js';
+import { customId } from '../keys/custom-id.js';
+import { encodeArgs } from '../keys/encode-args.js';
 import { instanceIdentity } from '../keys/instance-identity.js';
 import { LastArgsMemo } from '../keys/last-args-memo.js';
 import { claimNamespace, defaultNamespace, type ClassOrigin } from '../keys/namespaces.js';
@@ -124,12 +124,7 @@ export class CacheableDefinition {
   }
 
   private customId(id: unknown): string {
-    if (typeof id === 'number' && Number.isFinite(id)) return 'k' + String(id);
-    if (typeof id !== 'string') {
-      throw new CacheKeyError(`The key function of ${this.label} returned ${typeof id}; it must return a string or a finite number.`);
-    }
-    // A 'k' prefix keeps a custom key from ever looking like a digest ('#...').
-    return id.length > DEFAULT_MAX_KEY_LENGTH ? digestKey(id) : 'k' + id;
+    return customId(id, this.label);
   }
 
   private instancePart(self: unknown): string {
