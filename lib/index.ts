@@ -31,6 +31,7 @@ export {
   type CacheflightErrorCode,
 } from './core/errors.js';
 export { Cacheable, type CacheableOptions } from './decorators/cacheable.js';
+export { memoize, type MemoizedFunction, type MemoizeOptions } from './decorators/memoize.js';
 export { CacheEvict, type CacheEvictOptions } from './decorators/cache-evict.js';
 export { CachePut, type CachePutOptions } from './decorators/cache-put.js';
 export type { TargetOptions } from './decorators/target-entry.js';

@@ -100,7 +100,8 @@ export function Cacheable<Args extends unknown[] = never[], R = unknown>(options
     })) as AsyncMethodDecorator<Args, R>;
 }
 
-function cacheablePolicy(options: CacheableOptions<unknown[], unknown>, ttlMs: number | undefined, freshness: FreshnessParts | undefined, label: string): LoadPolicy {
+/** The load policy of `@Cacheable`'s (or `memoize`'s) options, once per method or function. */
+export function cacheablePolicy(options: Pick<CacheableOptions<unknown[], unknown>, 'ttl' | 'tags' | 'resultTags' | 'unless'>, ttlMs: number | undefined, freshness: FreshnessParts | undefined, label: string): LoadPolicy {
   const { ttl, tags, resultTags, unless } = options;
   return {
     label,

@@ -17,6 +17,9 @@ import {
   type CacheflightErrorCode,
   cacheKey,
   type CacheKeyed,
+  memoize,
+  type MemoizedFunction,
+  type LoadCoordinator,
 } from 'cacheflight';
 import { Cluster, Redis } from 'ioredis';
 
@@ -248,3 +251,20 @@ void new UserRef(1, 't');
 // @ts-expect-error a CacheKeyed class must define the [cacheKey]() method
 const notKeyed: CacheKeyed = { id: 1 };
 void notKeyed;
+
+// memoize keeps the function's signature, and its helpers take the same arguments.
+const rates: MemoizedFunction<[currency: string], number> = memoize(async (currency: string) => currency.length, { ttl: '1m', key: (currency) => currency });
+void rates('EUR').then((rate: number) => rate);
+void rates.peek('EUR').then((rate: number | undefined) => rate);
+void rates.refresh('EUR');
+void rates.invalidate('EUR').then((existed: boolean) => existed);
+// @ts-expect-error the memoized function takes the original's arguments
+void rates(42);
+// @ts-expect-error a key function must match the function's parameters
+memoize(async (id: number) => id, { key: (id: string) => id });
+// The Redis and tiered stores coordinate loads across processes (distributed single-flight).
+const coordinator: LoadCoordinator = redisStore({ url: 'redis://127.0.0.1:6379' }).coordinator;
+void coordinator;
+createCache({ singleFlight: 'process', lockTtl: '5s', lockTimeout: '10s' });
+// @ts-expect-error singleFlight is 'distributed' or 'process'
+createCache({ singleFlight: 'fleet' });
