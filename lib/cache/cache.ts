@@ -241,6 +241,7 @@ export class Cache {
     if (core.flights.size !== 0) {
       const seq = ++core.seq;
       for (const tag of list) core.tagInvalidatedAt.set(tag, seq);
+      core.flights.supersedeWriting();
     }
     await core.guard('invalidateTags', undefined, () => this.store.invalidateTags(list), undefined);
   }

@@ -52,10 +52,15 @@ export interface CacheEventMap {
   /** A stored payload could not be decoded; it was treated as a miss and will be rewritten. */
   'decode-error': { readonly key: string; readonly error: Error };
   /**
-   * A result was not stored: `unless` declined it, its TTL is 0, an eviction raced its load, or
-   * the `ttl` function gave an invalid TTL (`error` says why; the caller still got the value).
+   * A result was not stored: `unless` declined it, its TTL is 0, an eviction raced its load (in
+   * this process or another), the `ttl` function gave an invalid TTL, or an async `unless` or
+   * tags function rejected (`error` says why; the caller still got the value).
    */
-  'store-skipped': { readonly key: string; readonly reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl'; readonly error?: Error | undefined };
+  'store-skipped': {
+    readonly key: string;
+    readonly reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl' | 'callback-failed';
+    readonly error?: Error | undefined;
+  };
 }
 
 /** Name of a cache event. */

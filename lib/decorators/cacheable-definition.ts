@@ -114,7 +114,9 @@ export class CacheableDefinition {
     }
     let holder: object | null = this.site.isStatic ? self : Object.getPrototypeOf(self);
     while (holder !== null) {
-      if (Object.getOwnPropertyDescriptor(holder, this.site.propertyKey)?.value === this.wrapper) {
+      const value: unknown = Object.getOwnPropertyDescriptor(holder, this.site.propertyKey)?.value;
+      // The wrapper itself, or a decorator's wrapper around it (composed decorators).
+      if (typeof value === 'function' && definitions.get(value) === this) {
         return this.site.isStatic ? (holder as Function) : (holder as { constructor: Function }).constructor;
       }
       holder = Object.getPrototypeOf(holder);
@@ -141,6 +143,16 @@ export class CacheableDefinition {
 }
 
 /**
+ * A decorator wrapped a `@Cacheable` method (e.g. `@CacheEvict` above `@Cacheable` on one
+ * method): its wrapper stands for the same definition, so that `@CacheEvict`/`@CachePut` of
+ * other methods still find it and standard decorators still find its class.
+ */
+export function inheritDefinition(wrapper: Function, original: Function): void {
+  const definition = definitions.get(original);
+  if (definition !== undefined && !definitions.has(wrapper)) definitions.set(wrapper, definition);
+}
+
+/**
  * The `@Cacheable` definition of `self[method]`.
  *
  * @throws UnknownMethodError when that method is missing or not decorated with `@Cacheable`
@@ -151,7 +163,7 @@ export function definitionOf(self: unknown, method: string, requester: string): 
   if (definition !== undefined) return definition;
   if (typeof candidate !== 'function') throw noSuchMethod(self, method, requester);
   throw new UnknownMethodError(
-    `${requester} names method '${method}' of ${classNameOf(self)}, but it is not decorated with @Cacheable (it must be the outermost decorator). Decorate it, or name the right method.`,
+    `${requester} names method '${method}' of ${classNameOf(self)}, but it is not decorated with @Cacheable. Decorate it, or name the right method.`,
   );
 }
 

@@ -23,14 +23,14 @@ export interface CacheableOptions<Args extends unknown[] = never[], R = unknown>
   readonly key?: (...args: Args) => string | number;
   /** Namespace of the entries (no `:`). Default: `ClassName.methodName`. */
   readonly namespace?: string;
-  /** Tags of the entry, for `invalidateTags`: a list, or a function of the arguments. */
-  readonly tags?: readonly string[] | ((...args: Args) => readonly string[]);
-  /** More tags, computed from the result. */
-  readonly resultTags?: (result: R, ...args: NoInference<Args>) => readonly string[];
+  /** Tags of the entry, for `invalidateTags`: a list, or a function of the arguments (it may answer a Promise). */
+  readonly tags?: readonly string[] | ((...args: Args) => readonly string[] | Promise<readonly string[]>);
+  /** More tags, computed from the result (it may answer a Promise). */
+  readonly resultTags?: (result: R, ...args: NoInference<Args>) => readonly string[] | Promise<readonly string[]>;
   /** Skip the cache for this call (no read, no write) unless it answers true. */
   readonly condition?: (...args: Args) => boolean;
   /** Return the result but do not store it when this answers true (e.g. `(r) => r === null`). */
-  readonly unless?: (result: R, ...args: NoInference<Args>) => boolean;
+  readonly unless?: (result: R, ...args: NoInference<Args>) => boolean | Promise<boolean>;
   /**
    * Make the instance part of the key (default: instances share entries, as services are
    * singletons). `true` uses a process-local identity; a function gives one that processes

@@ -28,14 +28,14 @@ export interface MemoizeOptions<Args extends unknown[] = unknown[], R = unknown>
   readonly ttl?: Duration | ((result: R, ...args: NoInference<Args>) => Duration);
   /** Replaces the derived key: a function of the arguments returning a string or number. */
   readonly key?: (...args: Args) => string | number;
-  /** Tags of the entry, for `invalidateTags`: a list, or a function of the arguments. */
-  readonly tags?: readonly string[] | ((...args: Args) => readonly string[]);
-  /** More tags, computed from the result. */
-  readonly resultTags?: (result: R, ...args: NoInference<Args>) => readonly string[];
+  /** Tags of the entry, for `invalidateTags`: a list, or a function of the arguments (it may answer a Promise). */
+  readonly tags?: readonly string[] | ((...args: Args) => readonly string[] | Promise<readonly string[]>);
+  /** More tags, computed from the result (it may answer a Promise). */
+  readonly resultTags?: (result: R, ...args: NoInference<Args>) => readonly string[] | Promise<readonly string[]>;
   /** Skip the cache for this call (no read, no write) unless it answers true. */
   readonly condition?: (...args: Args) => boolean;
   /** Return the result but do not store it when this answers true. */
-  readonly unless?: (result: R, ...args: NoInference<Args>) => boolean;
+  readonly unless?: (result: R, ...args: NoInference<Args>) => boolean | Promise<boolean>;
 }
 
 /** What {@link memoize} returns: the function, cached, with ways to reach its entries. */

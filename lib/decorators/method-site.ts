@@ -1,4 +1,5 @@
 import { DecoratorTargetError } from '../core/errors.js';
+import { inheritDefinition } from './cacheable-definition.js';
 import { inheritMethodIdentity } from './method-identity.js';
 
 /** The method a decorator was applied to, whatever the decorator mode. */
@@ -51,6 +52,7 @@ export function decorateMethod(decorator: string, call: readonly unknown[], buil
     const site: MethodSite = { mode: 'standard', member: memberName(second.name, second.private), propertyKey: second.name, isStatic: second.static, original: first, owner: undefined };
     const { wrapper, onInitialize } = build(site);
     inheritMethodIdentity(first, wrapper);
+    inheritDefinition(wrapper, first);
     if (onInitialize !== undefined) second.addInitializer(function (this: unknown) { onInitialize(this); });
     return wrapper;
   }
@@ -66,6 +68,7 @@ export function decorateMethod(decorator: string, call: readonly unknown[], buil
     const site: MethodSite = { mode: 'legacy', member, propertyKey: second, isStatic, original: descriptor.value as Function, owner };
     const { wrapper } = build(site);
     inheritMethodIdentity(site.original, wrapper);
+    inheritDefinition(wrapper, site.original);
     return { ...descriptor, value: wrapper };
   }
   if (call.length === 1 && typeof first === 'function') throw notAMethod(decorator, first.name || '(anonymous)', 'class');

@@ -117,17 +117,17 @@ export class WriterSite {
 
   /**
    * @param site - the decorated method
-   * @param target - the entry it writes to
+   * @param targets - the entries it writes to (one per target method)
    */
-  constructor(site: MethodSite, target: TargetEntry) {
+  constructor(site: MethodSite, targets: readonly TargetEntry[]) {
     this.label = site.owner === undefined ? site.member : `${site.owner.name}.${site.member}`;
-    if (site.owner !== undefined) target.requireMethodOn(site.isStatic ? site.owner : (site.owner.prototype as object), this.label);
+    if (site.owner !== undefined) for (const target of targets) target.requireMethodOn(site.isStatic ? site.owner : (site.owner.prototype as object), this.label);
     this.onInitialize =
       site.mode === 'standard'
         ? (self) => {
             const owner = typeof self === 'function' ? self : (self as { constructor: Function }).constructor;
             this.label = `${owner.name}.${site.member}`;
-            target.definition(self, this.label);
+            for (const target of targets) target.definition(self, this.label);
           }
         : undefined;
   }

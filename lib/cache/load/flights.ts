@@ -87,6 +87,29 @@ export class FlightTable {
     this.#overflow.delete(namespace);
   }
 
+  /**
+   * {@link supersede} every flight whose load is done but whose write is still pending (or still
+   * being decided by async `unless`/tags): after a tag invalidation, a caller must not join a
+   * value loaded before it, since the flight's tags may be among the invalidated ones.
+   */
+  supersedeWriting(): void {
+    for (let at = this.#ids.length - 1; at >= 0; at--) {
+      const flight = this.#flights[at] as Flight;
+      if (flight.write === undefined) continue;
+      flight.superseded = true;
+      this.#removeAt(at);
+    }
+    for (const [namespace, flights] of this.#overflow) {
+      for (const [id, flight] of flights) {
+        if (flight.write === undefined) continue;
+        flight.superseded = true;
+        flights.delete(id);
+        this.size--;
+      }
+      if (flights.size === 0 && this.#overflow.size > KEPT_EMPTY_NAMESPACES) this.#overflow.delete(namespace);
+    }
+  }
+
   /** {@link supersede} every flight. */
   supersedeAll(): void {
     for (const flight of this.#flights) flight.superseded = true;

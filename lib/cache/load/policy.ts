@@ -14,12 +14,12 @@ export interface LoadPolicy {
   readonly ttlMs: number | undefined;
   /** TTL computed from the result; validated on every use. */
   readonly ttlOf: ((result: unknown, args: readonly unknown[]) => Duration) | undefined;
-  /** Tags known from the arguments. */
-  readonly tagsOf: ((args: readonly unknown[]) => readonly string[]) | undefined;
-  /** Tags known from the result. */
-  readonly resultTagsOf: ((result: unknown, args: readonly unknown[]) => readonly string[]) | undefined;
-  /** Declines to store a result when it answers true. */
-  readonly unless: ((result: unknown, args: readonly unknown[]) => boolean) | undefined;
+  /** Tags known from the arguments (a promise of them, from an async function). */
+  readonly tagsOf: ((args: readonly unknown[]) => readonly string[] | Promise<readonly string[]>) | undefined;
+  /** Tags known from the result (or a promise of them). */
+  readonly resultTagsOf: ((result: unknown, args: readonly unknown[]) => readonly string[] | Promise<readonly string[]>) | undefined;
+  /** Declines to store a result when it answers true (or a promise of true). */
+  readonly unless: ((result: unknown, args: readonly unknown[]) => boolean | Promise<boolean>) | undefined;
   /** Stale and grace windows, timeouts, early refresh of this method or call (over the cache's). */
   readonly freshness: FreshnessParts | undefined;
   /** Load whatever the cache holds (joined with a load in flight): `getOrSet`'s `forceFresh`. */
@@ -30,10 +30,10 @@ export interface LoadPolicy {
 export interface StorePolicyOptions<R = unknown> {
   /** Time to live: ms, a string such as `'30s'`, or a function of the value. */
   readonly ttl?: Duration | ((value: R) => Duration) | undefined;
-  /** Tags for group invalidation with `invalidateTags`. */
-  readonly tags?: readonly string[] | ((value: R) => readonly string[]) | undefined;
-  /** Return true to keep the value out of the cache (it is still returned). */
-  readonly unless?: ((value: R) => boolean) | undefined;
+  /** Tags for group invalidation with `invalidateTags`: a list, or a function of the value (it may answer a Promise). */
+  readonly tags?: readonly string[] | ((value: R) => readonly string[] | Promise<readonly string[]>) | undefined;
+  /** Return true (or a Promise of true) to keep the value out of the cache (it is still returned). */
+  readonly unless?: ((value: R) => boolean | Promise<boolean>) | undefined;
 }
 
 /** A fixed TTL, or `undefined` when given as a function or not given; validated eagerly. */
@@ -66,7 +66,7 @@ export function policyOf<R>(options: GetOrSetOptions<R> | undefined, label: stri
     ttlMs: fixedTtl(ttl, `${label} ttl`),
     ttlOf: typeof ttl === 'function' ? (value) => (ttl as (v: unknown) => Duration)(value) : undefined,
     tagsOf: fixedTags ? () => fixedTags : undefined,
-    resultTagsOf: typeof tags === 'function' ? (value) => (tags as (v: unknown) => readonly string[])(value) : undefined,
+    resultTagsOf: typeof tags === 'function' ? (value) => (tags as (v: unknown) => readonly string[] | Promise<readonly string[]>)(value) : undefined,
     unless: unless ? (value) => unless(value as R) : undefined,
     freshness: parseFreshness(options, label),
     forceFresh: forceFresh ?? false,
