@@ -44,7 +44,7 @@
 import { resolveTieredStoreOptions, type TieredStoreOptions } from './tiered/options.js';
 import { TieredStore } from './tiered/store.js';
 
-export { DEFAULT_BUS_HEARTBEAT_MS, type TieredStoreOptions } from './tiered/options.js';
+export { DEFAULT_BUS_HEARTBEAT_MS, DEFAULT_OUTAGE_STALENESS, type TieredStoreOptions } from './tiered/options.js';
 export { TieredStore, type TieredStoreStats } from './tiered/store.js';
 export type { BusState } from './tiered/bus-state.js';
 
