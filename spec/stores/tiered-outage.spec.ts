@@ -326,6 +326,32 @@ describe('tieredStore through outages', function () {
       });
     }
 
+    it('an entry held long before the loss is answered for outageStaleness counted from the loss (fake Date)', async () => {
+      const a = make(redis.url);
+      const b = make(proxy.url, { outageStaleness: '5s' });
+      await busUp(a, b);
+      await promoted(a, b, 'k', 'v');
+      // Only Date is faked: connections, heartbeats and waits run on real timers.
+      const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+      try {
+        clock.tick(50_000); // the copy entered L1 long before the loss (the bus heard nothing against it)
+        expect(answersFromL1(b, ns, 'k'), 'bus up: L1 answers').to.equal(true);
+        proxy.cut('bus');
+        await until(() => b.stats.bus === 'down', { what: "b's bus down after the cut", state: statsOf(b) });
+        expect(answersFromL1(b, ns, 'k'), 'just after the loss').to.equal(true);
+        clock.tick(4_999);
+        expect(answersFromL1(b, ns, 'k'), 'outageStaleness - 1 ms after the loss').to.equal(true);
+        clock.tick(1);
+        expect(answersFromL1(b, ns, 'k'), 'outageStaleness after the loss: read through').to.equal(false);
+      } finally {
+        clock.restore();
+      }
+      proxy.heal();
+      await until(() => b.stats.bus === 'up', { what: "b's bus up again", state: statsOf(b) });
+      await Promise.all(stores.splice(0).map((store) => store.close()));
+      expectNoTrouble(trouble);
+    });
+
     it('after its bus went down, B answers an entry it held no longer than outageStaleness after the loss', async () => {
       const a = make(redis.url);
       const b = make(proxy.url, { outageStaleness: '1500ms' });
