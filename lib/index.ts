@@ -51,7 +51,7 @@ export {
   type IoredisClient,
   type RedisStoreOptions,
 } from './stores/redis.js';
-export { DEFAULT_BUS_HEARTBEAT_MS, tieredStore, TieredStore, type BusState, type TieredStoreOptions, type TieredStoreStats } from './stores/tiered.js';
+export { DEFAULT_BUS_HEARTBEAT_MS, DEFAULT_OUTAGE_STALENESS, tieredStore, TieredStore, type BusState, type TieredStoreOptions, type TieredStoreStats } from './stores/tiered.js';
 export { decodeTagged, defaultSerializer, encodeTagged, taggedJsonSerializer, type Serializer } from './serializers/index.js';
 export type {
   ClaimOptions,

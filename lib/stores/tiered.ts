@@ -27,24 +27,34 @@
  * their L1 copy. A read of L2 racing an invalidation never promotes the value it read over the
  * invalidation (`tiered/promotion-guard.ts`).
  *
- * While the bus is down (not yet subscribed, connection lost, heartbeat missed) messages may be
- * missed, so L1 is not served: every read goes to L2, and nothing is promoted. When the bus is
- * subscribed again, the whole L1 is cleared (cheap, and safe whatever was missed) and caching in
- * L1 resumes. A failed PUBLISH is retried with backoff for about half a minute; if it never goes
- * through (Redis unreachable from this process only, while the others still hear the bus), the
- * other processes may keep a stale L1 copy until its TTL: `l1Ttl` bounds that.
+ * ## Outages: bounded staleness
+ *
+ * While the bus is not up (not yet subscribed, connection lost, heartbeat missed, Redis down)
+ * messages may be missed, so L1 answers an entry only while
+ * `now - max(when it entered L1, when the bus went down) < outageStaleness` (default 10 s), and
+ * what is written or promoted meanwhile stays in L1 for `outageStaleness` at most, even when L2
+ * did not take the write: during a Redis outage the Cache's loads are kept, and the source sees
+ * about one load per key per `min(l1Ttl, outageStaleness)` instead of one per call. Deletes and
+ * invalidations still apply to this process's L1 at once. When the bus is subscribed again, the
+ * whole L1 is cleared (cheap, and safe whatever was missed) and caching in L1 resumes: an entry
+ * invalidated elsewhere while this process could not hear it is never answered after that.
+ * A failed PUBLISH is retried with backoff for about half a minute; if it never goes through
+ * (Redis unreachable from this process only, while the others still hear the bus), the other
+ * processes may keep a stale L1 copy until its TTL: `l1Ttl` bounds that.
  *
  * ## Failures
  *
  * L2 errors surface as the operation's rejection (the Cache turns them into `backend-error`
- * events and runs the method uncached); an L1 hit does not need L2 at all. A write that L2
- * refuses leaves no L1 copy behind. The subscriber connection's errors and losses never reach the
- * application: they show in `health()` and `stats`.
+ * events and runs the method uncached); an L1 hit does not need L2 at all, and L1 is always
+ * looked up first. A write that L2 refuses while the bus is up and L2 can still be read leaves no
+ * L1 copy behind; when L2 cannot be read either, the copy is kept for `outageStaleness` at most.
+ * The subscriber connection's errors and losses never reach the application: they show in
+ * `health()` and `stats`.
  */
 import { resolveTieredStoreOptions, type TieredStoreOptions } from './tiered/options.js';
 import { TieredStore } from './tiered/store.js';
 
-export { DEFAULT_BUS_HEARTBEAT_MS, type TieredStoreOptions } from './tiered/options.js';
+export { DEFAULT_BUS_HEARTBEAT_MS, DEFAULT_OUTAGE_STALENESS, type TieredStoreOptions } from './tiered/options.js';
 export { TieredStore, type TieredStoreStats } from './tiered/store.js';
 export type { BusState } from './tiered/bus-state.js';
 
@@ -58,7 +68,7 @@ export type { BusState } from './tiered/bus-state.js';
  * @param options - see {@link TieredStoreOptions}
  * @throws InvalidOptionError when an option is unknown or invalid, or a tier already belongs to
  *   another tiered store
- * @throws InvalidTtlError when `l1Ttl` is negative, `NaN` or does not parse
+ * @throws InvalidTtlError when `l1Ttl` or `outageStaleness` is negative, `NaN` or does not parse
  *
  * @example
  * ```ts

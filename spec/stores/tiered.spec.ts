@@ -447,11 +447,13 @@ describe('tieredStore', function () {
       trouble.restore();
     });
 
-    it('a killed and restarted redis-server: no unhandled rejection, L1 not served while down, cleared on resubscribe, caching resumes', async () => {
+    // outageStaleness: 0 keeps L1 out of service while the bus is down (the default's bounded
+    // outage service is tested in tiered-outage.spec.ts).
+    it("a killed and restarted redis-server: no unhandled rejection, with outageStaleness 0 L1 not served while down, cleared on resubscribe, caching resumes", async () => {
       const server = redis.server;
       if (!server) throw new Error('no server');
-      const a = make();
-      const b = make();
+      const a = make({ outageStaleness: 0 });
+      const b = make({ outageStaleness: 0 });
       const cache = createCache({ store: b });
       const backendErrors: Error[] = [];
       cache.on('backend-error', ({ error }) => backendErrors.push(error)); // handled: no process warning
@@ -495,11 +497,11 @@ describe('tieredStore', function () {
       expectNoTrouble(trouble);
     });
 
-    it('a subscriber that stops answering (paused server) misses its heartbeat: L1 not served, then cleared when it answers again', async () => {
+    it('a subscriber that stops answering (paused server) misses its heartbeat: with outageStaleness 0 L1 not served, then cleared when it answers again', async () => {
       const server = redis.server;
       if (!server) throw new Error('no server');
-      const a = make();
-      const b = make();
+      const a = make({ outageStaleness: 0 });
+      const b = make({ outageStaleness: 0 });
       await busUp(a, b);
       await heard(a, b, () => a.set(ns, 'k', 'v', { ttlMs: LONG }));
       expect((await b.get(ns, 'k'))?.value).to.equal('v');
@@ -652,11 +654,17 @@ describe('tieredStore', function () {
       await first.close();
     });
 
-    it('validates l1Ttl, heartbeatMs and name', () => {
+    it('validates l1Ttl, outageStaleness, heartbeatMs and name', () => {
       expect(error({ l1: memoryStore(), l2: l2(), l1Ttl: 0 }).message).to.contain('keep nothing in L1');
       expect(error({ l1: memoryStore(), l2: l2(), l1Ttl: -1 })).to.be.instanceOf(InvalidTtlError);
       expect(error({ l1: memoryStore(), l2: l2(), l1Ttl: 'soon' })).to.be.instanceOf(InvalidTtlError);
       expect(error({ l1: memoryStore(), l2: l2(), heartbeatMs: 0 }).message).to.contain('"heartbeatMs"');
+      expect(error({ l1: memoryStore(), l2: l2(), outageStaleness: -1 })).to.be.instanceOf(InvalidTtlError);
+      expect(error({ l1: memoryStore(), l2: l2(), outageStaleness: 'a while' })).to.be.instanceOf(InvalidTtlError);
+      expect(error({ l1: memoryStore(), l2: l2(), outageStaleness: 'a while' }).message).to.contain('"outageStaleness"');
+      const unbounded = error({ l1: memoryStore(), l2: l2(), outageStaleness: Infinity });
+      expect(unbounded).to.be.instanceOf(InvalidOptionError);
+      expect(unbounded.message).to.contain('"outageStaleness"').and.contain("give a finite duration such as '10s'");
       expect(error({ l1: memoryStore(), l2: l2(), name: '' }).message).to.contain('"name"');
     });
 
@@ -664,6 +672,8 @@ describe('tieredStore', function () {
       const store = tieredStore({ l1: memoryStore({ name: 'hot' }), l2: redisStore({ url: 'redis://127.0.0.1:1', prefix: 'app' }), l1Ttl: '30s' });
       expect(store.name).to.equal('tiered(hot+redis(127.0.0.1:1/0))');
       expect(store.l1TtlMs).to.equal(30_000);
+      expect(store.outageStalenessMs, "outageStaleness defaults to '10s'").to.equal(10_000);
+      expect(store.stats.outageHits).to.equal(0);
       expect(store.channel).to.equal('app::bus');
       expect(store.sharesReferences).to.equal(true);
       expect(store.stats.bus).to.equal('idle');

@@ -1,5 +1,5 @@
 /**
- * State of a tiered store's invalidation bus; L1 is served only while it is `up`.
+ * State of a tiered store's invalidation bus; while it is not `up`, L1 answers within `outageStaleness` only.
  *
  * - `idle`: not started (nothing used the store yet)
  * - `connecting`: first connection and subscription under way

@@ -8,9 +8,9 @@
  * The bus is "up" only while its subscription is known to be live: from the SUBSCRIBE reply on a
  * connection until that connection closes or misses a heartbeat PING (a half-open socket or a
  * hung server is otherwise silent). Messages published while it is not up are lost to this
- * process, so the owner stops serving L1 when the bus goes down and clears it when the bus comes
- * up again. The subscriber reconnects by itself (ioredis' retry strategy; a Cluster node
- * subscriber that gives up is replaced by a connection to another node).
+ * process, so the owner bounds how long L1 answers when the bus goes down (`outageStaleness`)
+ * and clears it when the bus comes up again. The subscriber reconnects by itself (ioredis' retry
+ * strategy; a Cluster node subscriber that gives up is replaced by a connection to another node).
  *
  * Publishing never throws and never delays an operation: the invalidations of one tick go out as
  * one message, and a failed PUBLISH is retried a few times with backoff (merged with later

@@ -30,6 +30,18 @@ export interface TieredStoreOptions {
    */
   readonly l1Ttl?: Duration | undefined;
   /**
+   * The documented maximum staleness of L1 while the invalidation bus is not up (Redis down, the
+   * subscriber connection lost, or not subscribed yet): L1 keeps answering an entry only while
+   * `now - max(time it entered L1, time the bus went down)` is below this, and a value written or
+   * read meanwhile stays in L1 no longer than this. So during an outage the source sees about one
+   * load per key per `min(outageStaleness, l1Ttl)`, and an answer is never older than this
+   * behind what this process last heard from the bus or the source. When the bus is up again, L1
+   * is cleared. A finite {@link Duration} >= 0; `0` serves nothing from L1 while the bus is not
+   * up (every read goes to Redis, every call loads while Redis is down). Default
+   * {@link DEFAULT_OUTAGE_STALENESS} (`'10s'`).
+   */
+  readonly outageStaleness?: Duration | undefined;
+  /**
    * How often the invalidation bus checks its subscriber connection with a PING, in ms. A
    * connection that does not answer before the next check (a half-open socket, a hung server)
    * counts as lost: L1 stops being served until a fresh connection is subscribed again. Default
@@ -40,6 +52,9 @@ export interface TieredStoreOptions {
   readonly name?: string | undefined;
 }
 
+/** Default {@link TieredStoreOptions.outageStaleness}: ten seconds. */
+export const DEFAULT_OUTAGE_STALENESS = '10s';
+
 /** Default {@link TieredStoreOptions.heartbeatMs}. */
 export const DEFAULT_BUS_HEARTBEAT_MS = 2_000;
 
@@ -49,11 +64,13 @@ export interface ResolvedTieredStoreOptions {
   readonly l2: RedisStore;
   /** `Infinity` when L1 keeps entries for their whole TTL. */
   readonly l1TtlMs: number;
+  /** Finite, `>= 0` (`0`: L1 is not served while the bus is not up). */
+  readonly outageStalenessMs: number;
   readonly heartbeatMs: number;
   readonly name: string;
 }
 
-const KNOWN_OPTIONS: readonly string[] = ['l1', 'l2', 'l1Ttl', 'heartbeatMs', 'name'];
+const KNOWN_OPTIONS: readonly string[] = ['l1', 'l2', 'l1Ttl', 'outageStaleness', 'heartbeatMs', 'name'];
 const EXAMPLE = `tieredStore({ l1: memoryStore({ maxEntries: 10_000 }), l2: redisStore({ url: 'redis://127.0.0.1:6379', prefix: 'orders' }) })`;
 
 /**
@@ -70,7 +87,7 @@ const claimed: WeakSet<object> = (claimHolder[CLAIMED_KEY] ??= new WeakSet<objec
  * later tiered store given one of them is rejected.
  *
  * @throws InvalidOptionError naming the option, the value given and what is accepted
- * @throws InvalidTtlError when `l1Ttl` is negative, `NaN` or does not parse
+ * @throws InvalidTtlError when `l1Ttl` or `outageStaleness` is negative, `NaN` or does not parse
  */
 export function resolveTieredStoreOptions(options: unknown): ResolvedTieredStoreOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
@@ -111,6 +128,14 @@ export function resolveTieredStoreOptions(options: unknown): ResolvedTieredStore
     }
   }
 
+  const outageStalenessMs = parseDuration(given['outageStaleness'] ?? DEFAULT_OUTAGE_STALENESS, 'tieredStore option "outageStaleness"');
+  if (outageStalenessMs === Infinity) {
+    throw new InvalidOptionError(
+      `tieredStore option "outageStaleness" is Infinity, which would let L1 answer without bound while no invalidation can reach it; ` +
+        `give a finite duration such as '10s' (the default), or 0 to serve nothing from L1 while the bus is down.`,
+    );
+  }
+
   const heartbeatMs = given['heartbeatMs'] ?? DEFAULT_BUS_HEARTBEAT_MS;
   if (typeof heartbeatMs !== 'number' || !Number.isFinite(heartbeatMs) || heartbeatMs < 10 || heartbeatMs > 600_000) {
     throw new InvalidOptionError(
@@ -124,5 +149,5 @@ export function resolveTieredStoreOptions(options: unknown): ResolvedTieredStore
   }
   claimed.add(l1);
   claimed.add(l2);
-  return { l1, l2, l1TtlMs, heartbeatMs, name };
+  return { l1, l2, l1TtlMs, outageStalenessMs, heartbeatMs, name };
 }

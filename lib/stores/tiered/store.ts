@@ -29,8 +29,9 @@ import { PromotionGuard } from './promotion-guard.js';
 /**
  * What L1 holds for an entry and what `get` answers: the value (in the form the owning Cache
  * shares), its real expiry and windows (L1 keeps it no longer than its last window, nor than
- * `l1Ttl`), and the tier that answered. One object per L1 entry, handed out as is on every hit:
- * a hit allocates nothing in this store.
+ * `l1Ttl`), the tier that answered, and when it entered L1 (for the outage bound,
+ * `outageStaleness`). One object per L1 entry, handed out as is on every hit: a hit allocates
+ * nothing in this store.
  */
 class TieredEntry implements StoredEntry {
   constructor(
@@ -40,9 +41,11 @@ class TieredEntry implements StoredEntry {
     readonly staleMs: number | undefined,
     readonly graceMs: number | undefined,
     readonly loadMs: number | undefined,
+    /** `Date.now()` when the entry entered L1 (or was read from L2). */
+    readonly keptAt: number = Date.now(),
   ) {}
 
-  /** The same entry as answered by another tier. */
+  /** The same entry as answered by another tier, entering it now. */
   from(tier: 'l1' | 'l2'): TieredEntry {
     return new TieredEntry(this.value, this.expiresAt, tier, this.staleMs, this.graceMs, this.loadMs);
   }
@@ -57,13 +60,17 @@ class TieredEntry implements StoredEntry {
 export interface TieredStoreStats {
   /** Entries held in L1, stale ones not reclaimed yet included. */
   readonly l1Entries: number;
-  /** Reads that went to L2 (L1 misses, and every read while the bus is not up). */
+  /** Reads that went to L2 (L1 misses, and L1 entries past `outageStaleness` while the bus is not up). */
   readonly l2Reads: number;
+  /** L1 answers given while the bus was not up (each within `outageStaleness`, see `TieredStoreOptions`). */
+  readonly outageHits: number;
+  /** Writes L2 did not take whose L1 copy was kept (L2 unreachable: see `TieredStore.set`). */
+  readonly keptDespiteL2: number;
   /** L2 reads that found an entry. */
   readonly l2Hits: number;
   /** Entries read from L2 and kept in L1. */
   readonly promotions: number;
-  /** State of the invalidation bus (L1 is served only while it is `up`). */
+  /** State of the invalidation bus (while it is not `up`, L1 is served within `outageStaleness` only). */
   readonly bus: BusState;
   /** Invalidation messages received from other processes. */
   readonly busReceived: number;
@@ -97,9 +104,19 @@ export class TieredStore implements Store {
   readonly channel: string;
   /** Longest stay of an entry in L1, in ms (`Infinity`: its TTL). */
   readonly l1TtlMs: number;
+  /** Maximum staleness of an L1 answer while the bus is not up, in ms (`0`: L1 not served then). */
+  readonly outageStalenessMs: number;
 
   /** Mirror of `bus.state === 'up'`, read by every `get`. */
   #busUp = false;
+  /** `Date.now()` when the bus last went down after being up (0 before). */
+  #downSince = 0;
+  /**
+   * Set when an L2 read failed, cleared when an L2 operation succeeds: L2 is unreachable from
+   * here, so dropping the L1 copy of a write L2 did not take would gain no coherence (the next
+   * read of L2 fails too) and only make the next call load again.
+   */
+  #l2Failing = false;
   #closed = false;
   #closing: Promise<void> | undefined;
   #protect: (value: unknown) => unknown = identity;
@@ -111,6 +128,8 @@ export class TieredStore implements Store {
   #l2Reads = 0;
   #l2Hits = 0;
   #promotions = 0;
+  #outageHits = 0;
+  #keptDespiteL2 = 0;
 
   /** @param options - validated options (see `tieredStore`) */
   constructor(options: ResolvedTieredStoreOptions) {
@@ -118,6 +137,7 @@ export class TieredStore implements Store {
     this.l1 = options.l1;
     this.l2 = options.l2;
     this.l1TtlMs = options.l1TtlMs;
+    this.outageStalenessMs = options.outageStalenessMs;
     const pubSub = options.l2.pubSub;
     this.channel = busChannel(options.l2.prefix, pubSub.database);
     this.#bus = new InvalidationBus(pubSub, this.channel, randomBytes(9).toString('base64url'), options.heartbeatMs, {
@@ -128,6 +148,8 @@ export class TieredStore implements Store {
         this.#busUp = true;
       },
       down: () => {
+        // From now on L1 answers within outageStaleness of this moment (or of an entry's arrival).
+        this.#downSince = Date.now();
         this.#busUp = false;
       },
       message: (invalidation) => this.#apply(invalidation),
@@ -147,6 +169,8 @@ export class TieredStore implements Store {
       l2Reads: this.#l2Reads,
       l2Hits: this.#l2Hits,
       promotions: this.#promotions,
+      outageHits: this.#outageHits,
+      keptDespiteL2: this.#keptDespiteL2,
       bus: bus.state,
       busReceived: bus.received,
       busUnreadable: bus.unreadable,
@@ -171,13 +195,38 @@ export class TieredStore implements Store {
 
   // --- reads --------------------------------------------------------------------------------
 
-  /** An L1 hit answers at once (no promise); otherwise L2 is read and a hit promoted into L1. */
+  /**
+   * An L1 hit answers at once (no promise); otherwise L2 is read and a hit promoted into L1.
+   * While the bus is not up, an L1 entry answers only within `outageStaleness` (see
+   * {@link #servable}); L1 is always looked up before L2, so a down Redis costs such a hit nothing.
+   */
   get(namespace: string, id: string): MaybePromise<StoredEntry | undefined> {
     if (this.#busUp) {
       const hit = this.l1.get(namespace, id);
       if (hit !== undefined) return hit.value as TieredEntry;
+    } else if (!this.#closed && this.outageStalenessMs > 0) {
+      const hit = this.l1.get(namespace, id);
+      if (hit !== undefined && this.#servable(hit.value as TieredEntry, Date.now())) {
+        this.#outageHits++;
+        return hit.value as TieredEntry;
+      }
     }
     return this.#readThrough(namespace, id);
+  }
+
+  /**
+   * While the bus is not up: may L1 answer `entry`? Only while less than `outageStaleness` has
+   * passed since the later of its arrival in L1 and the bus going down, i.e. since this process
+   * last knew it current.
+   */
+  #servable(entry: TieredEntry, now: number): boolean {
+    return now - Math.max(entry.keptAt, this.#downSince) < this.outageStalenessMs;
+  }
+
+  /** How long an entry entering L1 now may stay: `lifetimeMs` capped by `l1Ttl`, and by `outageStaleness` while the bus is not up. */
+  #l1StayMs(lifetimeMs: number): number {
+    const ttlMs = Math.min(lifetimeMs, this.l1TtlMs);
+    return this.#busUp ? ttlMs : Math.min(ttlMs, this.outageStalenessMs);
   }
 
   #readThrough(namespace: string, id: string): Promise<StoredEntry | undefined> {
@@ -188,6 +237,7 @@ export class TieredStore implements Store {
     const start = this.#guard.begin();
     return read.then(
       (entry) => {
+        this.#l2Failing = false;
         try {
           return entry === undefined ? undefined : this.#promote(namespace, id, entry, start);
         } finally {
@@ -195,6 +245,7 @@ export class TieredStore implements Store {
         }
       },
       (error: unknown) => {
+        this.#l2Failing = true;
         this.#guard.end();
         throw error;
       },
@@ -206,11 +257,15 @@ export class TieredStore implements Store {
     if (this.#closed) return Promise.reject(this.#closedError('getMany'));
     const out = new Array<StoredEntry | undefined>(keys.length);
     const misses: number[] = [];
+    const outage = !this.#busUp && this.outageStalenessMs > 0;
+    const now = outage ? Date.now() : 0;
     for (let i = 0; i < keys.length; i++) {
       const [namespace, id] = keys[i] as EntryKey;
-      const hit = this.#busUp ? this.l1.get(namespace, id) : undefined;
-      if (hit !== undefined) out[i] = hit.value as TieredEntry;
-      else misses.push(i);
+      const hit = this.#busUp || outage ? this.l1.get(namespace, id) : undefined;
+      if (hit !== undefined && (!outage || this.#servable(hit.value as TieredEntry, now))) {
+        if (outage) this.#outageHits++;
+        out[i] = hit.value as TieredEntry;
+      } else misses.push(i);
     }
     if (misses.length === 0) return out;
     this.#bus.start();
@@ -219,6 +274,7 @@ export class TieredStore implements Store {
     const start = this.#guard.begin();
     return read.then(
       (entries) => {
+        this.#l2Failing = false;
         try {
           for (let j = 0; j < misses.length; j++) {
             const entry = entries[j];
@@ -232,18 +288,23 @@ export class TieredStore implements Store {
         }
       },
       (error: unknown) => {
+        this.#l2Failing = true;
         this.#guard.end();
         throw error;
       },
     );
   }
 
-  /** An entry read from L2: protected once, kept in L1 with its remaining TTL when that is safe. */
+  /**
+   * An entry read from L2: protected once, kept in L1 with its remaining TTL when that is safe
+   * (nothing invalidated it since the read began; while the bus is not up, for `outageStaleness`
+   * at most: the read was current when served, and L1 is cleared when the bus is back).
+   */
   #promote(namespace: string, id: string, read: RedisStoredEntry, start: number): TieredEntry {
     this.#l2Hits++;
     const entry = new TieredEntry(this.#protect(read.value), read.expiresAt, 'l2', read.staleMs, read.graceMs, read.loadMs);
-    if (this.#busUp && this.#guard.allows(start, namespace, id, read.tags)) {
-      const ttlMs = Math.min(entry.lastsUntil - Date.now(), this.l1TtlMs);
+    if (this.#guard.allows(start, namespace, id, read.tags)) {
+      const ttlMs = this.#l1StayMs(entry.lastsUntil - Date.now());
       if (ttlMs > 0) {
         this.l1.set(namespace, id, entry.from('l1'), { ttlMs, tags: read.tags.length === 0 ? undefined : read.tags });
         this.#promotions++;
@@ -255,9 +316,16 @@ export class TieredStore implements Store {
   // --- writes -------------------------------------------------------------------------------
 
   /**
-   * Write L1 (while the bus is up) and L2; the promise is L2's. Once L2 settled, the other
-   * processes are told to drop their copy. If L2 fails, this process's L1 copy is dropped too,
-   * and so is it when a write under a lease was fenced off (answered `false`).
+   * Write L1 and L2; the promise is L2's. Once L2 settled, the other processes are told to drop
+   * their copy. While the bus is not up, the L1 copy stays at most `outageStaleness`.
+   *
+   * If L2 fails: while the bus is up and L2 can still be read, this process's L1 copy is dropped
+   * (it then reads what the other processes read). During an outage (bus not up, or L2 reads
+   * failing too) the copy is kept, for `outageStaleness` at most: dropping it would only make
+   * every later call load again, since L2 cannot answer it either.
+   *
+   * A write under a lease that was fenced off (answered `false`) drops its L1 copy always: L2
+   * holds what superseded it.
    */
   set(namespace: string, id: string, value: unknown, options: StoreSetOptions): Promise<void | boolean> {
     if (this.#closed) return Promise.reject(this.#closedError('set'));
@@ -268,14 +336,14 @@ export class TieredStore implements Store {
     let written = this.l2.set(namespace, id, this.#plain(value), options);
     if (options.lease !== undefined) {
       written = written.then((stored) => {
-        if (stored === false) this.#unkeep(namespace, id, kept);
+        if (stored === false && kept !== undefined && this.l1.get(namespace, id)?.value === kept) this.l1.delete(namespace, id);
         return stored;
       });
     }
     return this.#shared(
       written,
       () => this.#bus.keys([[namespace, id]]),
-      () => this.#unkeep(namespace, id, kept),
+      () => this.#unkeep(namespace, id, kept, options.tags),
     );
   }
 
@@ -293,27 +361,45 @@ export class TieredStore implements Store {
     return this.#shared(
       this.l2.setMany(plain),
       () => this.#bus.keys(writes.map((write) => [write.namespace, write.id])),
-      () => writes.forEach((write, i) => this.#unkeep(write.namespace, write.id, kept[i])),
+      () => writes.forEach((write, i) => this.#unkeep(write.namespace, write.id, kept[i], write.tags)),
     );
   }
 
-  /** Keep a written value in L1 (only while the bus is up: otherwise L1 is not served, and cleared on its return). */
+  /** Keep a written value in L1 (while the bus is not up, for `outageStaleness` at most: L1 is cleared on its return). */
   #keep(namespace: string, id: string, value: unknown, options: StoreSetOptions): TieredEntry | undefined {
     this.#guard.key(namespace, id);
-    if (!this.#busUp) {
+    const lifetime = options.ttlMs + (options.staleMs ?? 0) + (options.graceMs ?? 0);
+    const ttlMs = this.#l1StayMs(lifetime);
+    if (!(ttlMs > 0)) {
       this.l1.delete(namespace, id);
       return undefined;
     }
-    const entry = new TieredEntry(value, Date.now() + options.ttlMs, 'l1', options.staleMs, options.graceMs, options.loadMs);
-    const lifetime = options.ttlMs + (options.staleMs ?? 0) + (options.graceMs ?? 0);
-    this.l1.set(namespace, id, entry, { ttlMs: Math.min(lifetime, this.l1TtlMs), tags: options.tags });
+    const now = Date.now();
+    const entry = new TieredEntry(value, now + options.ttlMs, 'l1', options.staleMs, options.graceMs, options.loadMs, now);
+    this.l1.set(namespace, id, entry, { ttlMs, tags: options.tags });
     return entry;
   }
 
-  /** L2 refused a write: drop the L1 copy it left, unless a later write replaced it. */
-  #unkeep(namespace: string, id: string, kept: TieredEntry | undefined): void {
+  /**
+   * L2 did not take a write: while the bus is up and L2 can be read, drop the L1 copy it left
+   * (unless a later write replaced it). Otherwise (an outage) keep it, for `outageStaleness` at
+   * most from now.
+   */
+  #unkeep(namespace: string, id: string, kept: TieredEntry | undefined, tags: readonly string[] | undefined): void {
     if (kept === undefined || this.#closed) return;
-    if (this.l1.get(namespace, id)?.value === kept) this.l1.delete(namespace, id);
+    const held = this.l1.get(namespace, id);
+    if (held?.value !== kept) return;
+    if (this.#busUp && !this.#l2Failing) {
+      this.l1.delete(namespace, id);
+      return;
+    }
+    this.#keptDespiteL2++;
+    if (this.#busUp) {
+      // Kept while the bus hears invalidations, but L2 holds another value: no longer than outageStaleness.
+      const ttlMs = Math.min(kept.lastsUntil - Date.now(), this.l1TtlMs, this.outageStalenessMs);
+      if (ttlMs > 0) this.l1.set(namespace, id, kept, { ttlMs, tags });
+      else this.l1.delete(namespace, id);
+    }
   }
 
   #checkTtl(namespace: string, id: string, ttlMs: unknown): InvalidTtlError | undefined {
@@ -394,6 +480,7 @@ export class TieredStore implements Store {
   #shared<T>(operation: Promise<T>, publish: () => void, failed?: () => void): Promise<T> {
     const tracked = operation.then(
       (result) => {
+        this.#l2Failing = false;
         publish();
         return result;
       },
