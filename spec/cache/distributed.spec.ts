@@ -79,6 +79,18 @@ for (const kind of ['redis', 'tiered'] as const) {
       expect(fleet.maxConcurrentLoads(key)).to.equal(1);
     });
 
+    it('a failing loader with a value kept for grace: loads one at a time, every caller gets the kept value', async () => {
+      const options = { ttl: '300ms', grace: '1m' };
+      const [first] = await fleet.workers[0]!.call(key, 1, { ms: 10, value: 'v1' }, options);
+      expect(first?.ok).to.equal(true);
+      await until(async () => (await Promise.all(fleet.workers.map((worker) => worker.ask({ op: 'get', key })))).every((value) => value === null), { what: 'the entry past its TTL' });
+      const answers = (await Promise.all(allWorkers().map((i) => fleet.workers[i]!.call(key, 4, { ms: 100, fail: true }, options)))).flat();
+      expect(answers.every((answer) => answer.ok && answer.value.startsWith('v1@'))).to.equal(true);
+      const failed = fleet.loadsOf(key).slice(1);
+      expect(failed.length).to.be.within(1, FLEET_SIZE);
+      expect(fleet.maxConcurrentLoads(key)).to.equal(1);
+    });
+
     it('a background refresh (stale-while-revalidate) runs once across the fleet', async () => {
       const options = { ttl: '300ms', staleWhileRevalidate: '1m' };
       const [first] = await fleet.workers[0]!.call(key, 1, { ms: 10, value: 'v1' }, options);
