@@ -6,7 +6,8 @@
  */
 export { Cache, createCache, type CacheHealth, type CacheOptions, type GetOrSetOptions, type SetOptions } from './cache/cache.js';
 export { getCache, registerCache, unregisterCache } from './cache/registry.js';
-export type { CacheEventListener, CacheEventMap, CacheEventName, StoreOperation } from './cache/events.js';
+export type { CacheEventListener, CacheEventMap, CacheEventName, CacheWriteEventMap, StoreOperation } from './cache/events.js';
+export { TRACING_CHANNELS, type CacheTraceContext, type ReadOutcome } from './cache/tracing.js';
 export type { FreshnessOptions } from './cache/load/freshness.js';
 export type { SingleFlightOptions } from './cache/load/single-flight-options.js';
 export type { CacheStats } from './cache/stats.js';

@@ -8,6 +8,7 @@ import type { LoadPolicy } from './load/policy.js';
 import type { Flight } from './load/flight.js';
 import { readStored, type Immutability } from './immutability.js';
 import { StatsCounters } from './stats.js';
+import type { CacheTraceContext, ReadOutcome } from './tracing.js';
 
 /** What a {@link CacheCore} is made of: the Cache's validated options, resolved. */
 export interface CacheCoreParts {
@@ -58,6 +59,11 @@ export class CacheCore {
   readonly backoffUntil = new Map<string, number>();
   /** Key (joined) -> the `Date.now()` millisecond of its last early-refresh draw. */
   private readonly earlyDraws = new Map<string, number>();
+  /**
+   * The trace context of the traced call being run synchronously right now (see `tracing.ts`),
+   * so that the counting below also records the call's outcome; flights keep their starter's.
+   */
+  trace: CacheTraceContext | undefined = undefined;
   /** The invalidation sequence: flights record it when they start, invalidations advance it. */
   seq = 0;
   closed = false;
@@ -98,18 +104,21 @@ export class CacheCore {
   /** Count a fresh hit and emit its event. */
   countHit(namespace: string, id: string, entry: StoredEntry): void {
     this.counters.hits++;
+    if (this.trace !== undefined) this.traceOutcome('hit', entry.tier);
     if (this.events.listening.hit) this.events.emit('hit', entry.tier === undefined ? { key: joinKey(namespace, id) } : { key: joinKey(namespace, id), tier: entry.tier });
   }
 
   /** Count a caller answered at once from the stale window, and emit its event. */
   countStale(namespace: string, id: string, entry: StoredEntry): void {
     this.counters.stale++;
+    if (this.trace !== undefined) this.traceOutcome('stale', entry.tier);
     if (this.events.listening.stale) this.events.emit('stale', { key: joinKey(namespace, id), tier: entry.tier });
   }
 
   /** Count a caller answered with a value kept for grace, and emit its event. */
   countGraced(namespace: string, id: string, entry: StoredEntry, reason: 'load-failed' | 'timeout' | 'backoff'): void {
     this.counters.graced++;
+    if (this.trace !== undefined) this.traceOutcome('graced', entry.tier);
     if (this.events.listening.graced) this.events.emit('graced', { key: joinKey(namespace, id), reason, tier: entry.tier });
   }
 
@@ -157,11 +166,31 @@ export class CacheCore {
   /** Count a read and emit its event. */
   countRead(namespace: string, id: string, entry: StoredEntry | undefined): void {
     if (entry === undefined) {
-      this.counters.misses++;
-      if (this.events.listening.miss) this.events.emit('miss', { key: joinKey(namespace, id) });
+      this.countMiss(namespace, id);
     } else {
       this.countHit(namespace, id, entry);
     }
+  }
+
+  /** Count a miss and emit its event. */
+  countMiss(namespace: string, id: string): void {
+    this.counters.misses++;
+    if (this.trace !== undefined) this.traceOutcome('miss', undefined);
+    if (this.events.listening.miss) this.events.emit('miss', { key: joinKey(namespace, id) });
+  }
+
+  /** Count a call that joined a load in flight (here, or in another process) and emit its event. */
+  countJoined(namespace: string, id: string, distributed: boolean): void {
+    this.counters.joined++;
+    if (this.trace !== undefined) this.traceOutcome('joined', undefined);
+    if (this.events.listening.joined) this.events.emit('joined', distributed ? { key: joinKey(namespace, id), distributed } : { key: joinKey(namespace, id) });
+  }
+
+  /** Record the outcome of the traced call being run (the last decision wins: a miss answered from grace is `graced`). */
+  private traceOutcome(outcome: ReadOutcome, tier: string | undefined): void {
+    const trace = this.trace as CacheTraceContext;
+    trace.outcome = outcome;
+    trace.tier = tier;
   }
 
   /** Count a failed loader run and emit its event; `background`: a refresh no caller waited for. */

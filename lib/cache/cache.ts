@@ -1,6 +1,6 @@
 import { memoryStore } from '../stores/memory.js';
 import { brandPrototype, CACHE_BRAND } from '../core/brands.js';
-import { splitKey, type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
+import { joinKey, namespaceOf, splitKey, type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
 import { CacheClosedError, InvalidOptionError } from '../core/errors.js';
 import { rejectUnknownOptions } from '../core/option-checks.js';
 import { CacheCore } from './cache-core.js';
@@ -11,6 +11,7 @@ import { policyOf, validateTags, type GetOrSetOptions, type LoadPolicy } from '.
 import { FRESHNESS_OPTION_NAMES, parseFreshness, type FreshnessOptions } from './load/freshness.js';
 import { put, writeOptions } from './load/store-result.js';
 import type { CacheStats } from './stats.js';
+import { trace, traced, tracing, type CacheTraceContext } from './tracing.js';
 import { parseDuration, type Duration } from '../core/durations.js';
 
 /**
@@ -134,8 +135,22 @@ export class Cache {
    * grace window answers only `getOrSet` and decorated methods); a stored `undefined` also reads
    * as `undefined`.
    */
-  async get<T>(key: string): Promise<T | undefined> {
+  get<T>(key: string): Promise<T | undefined> {
+    if (!traced(tracing.get)) return this.untracedGet<T>(key);
+    const context: CacheTraceContext = { cache: this.name, operation: 'get', namespace: namespaceOf(key), key };
+    return trace(tracing.get, context, async () => {
+      const value = await this.untracedGet<T>(key, context);
+      return value;
+    });
+  }
+
+  /** @internal get without tracing. */
+  async untracedGet<T>(key: string, context?: CacheTraceContext): Promise<T | undefined> {
     const entry = await this.readEntry(key, 'get');
+    if (context !== undefined) {
+      context.outcome = entry === undefined ? 'miss' : 'hit';
+      context.tier = entry?.tier;
+    }
     return entry === undefined ? undefined : (readStored(entry.value, this.core.immutability) as T);
   }
 
@@ -156,7 +171,13 @@ export class Cache {
   }
 
   /** Store `value` at `key`. A load of `key` in flight will not overwrite it. */
-  async set(key: string, value: unknown, options?: SetOptions): Promise<void> {
+  set(key: string, value: unknown, options?: SetOptions): Promise<void> {
+    if (!traced(tracing.set)) return this.untracedSet(key, value, options);
+    return trace(tracing.set, { cache: this.name, operation: 'set', namespace: namespaceOf(key), key }, () => this.untracedSet(key, value, options));
+  }
+
+  /** @internal set without tracing. */
+  async untracedSet(key: string, value: unknown, options?: SetOptions): Promise<void> {
     assertKey(key, 'set');
     this.assertOpen('set');
     const core = this.core;
@@ -166,13 +187,18 @@ export class Cache {
     core.flights.supersede(namespace, id);
     if (ttlMs === 0) {
       await core.guard('delete', key, () => this.store.delete(namespace, id), false);
+      if (core.events.listening.delete) core.events.emit('delete', { key });
       return;
     }
     const stored = this.store.sharesReferences ? core.protect(value) : value;
     core.endBackoff(key);
     // The cache's default windows apply to values set directly too.
     const write = writeOptions(core.defaultFreshness, ttlMs, tags);
-    await core.guard('set', key, () => this.store.set(namespace, id, stored, write), undefined);
+    const written = await core.guard('set', key, async () => {
+      await this.store.set(namespace, id, stored, write);
+      return true;
+    }, false);
+    if (written && core.events.listening.set) core.events.emit('set', { key });
   }
 
   /**
@@ -181,7 +207,13 @@ export class Cache {
    * say). An entry without windows is removed. A load of `key` in flight will not store its
    * result. `true` when a live entry was there.
    */
-  async expire(key: string): Promise<boolean> {
+  expire(key: string): Promise<boolean> {
+    if (!traced(tracing.delete)) return this.untracedExpire(key);
+    return trace(tracing.delete, { cache: this.name, operation: 'expire', namespace: namespaceOf(key), key }, () => this.untracedExpire(key));
+  }
+
+  /** @internal expire without tracing. */
+  async untracedExpire(key: string): Promise<boolean> {
     assertKey(key, 'expire');
     this.assertOpen('expire');
     const [namespace, id] = splitKey(key);
@@ -193,22 +225,38 @@ export class Cache {
   }
 
   /** Remove `key`; `true` when it held a live entry. A load of `key` in flight will not store its result. */
-  async del(key: string): Promise<boolean> {
+  del(key: string): Promise<boolean> {
+    if (!traced(tracing.delete)) return this.untracedDel(key);
+    return trace(tracing.delete, { cache: this.name, operation: 'del', namespace: namespaceOf(key), key }, () => this.untracedDel(key));
+  }
+
+  /** @internal del without tracing. */
+  async untracedDel(key: string): Promise<boolean> {
     assertKey(key, 'del');
     this.assertOpen('del');
     const [namespace, id] = splitKey(key);
     this.core.flights.supersede(namespace, id);
     this.core.endBackoff(key);
-    return this.core.guard('delete', key, () => this.store.delete(namespace, id), false);
+    const outcome = await this.core.guard('delete', key, async () => ({ existed: await this.store.delete(namespace, id) }), undefined);
+    if (outcome !== undefined && this.core.events.listening.delete) this.core.events.emit('delete', { key });
+    return outcome?.existed ?? false;
   }
 
   /** Remove several keys in one store round trip; answers how many live entries were removed. */
-  async delMany(keys: readonly string[]): Promise<number> {
+  delMany(keys: readonly string[]): Promise<number> {
+    if (!traced(tracing.delete)) return this.untracedDelMany(keys);
+    return trace(tracing.delete, { cache: this.name, operation: 'delMany' }, () => this.untracedDelMany(keys));
+  }
+
+  /** @internal delMany without tracing. */
+  async untracedDelMany(keys: readonly string[]): Promise<number> {
     keys.forEach((key) => assertKey(key, 'delMany'));
     this.assertOpen('delMany');
     const split = keys.map(splitKey);
     for (const [namespace, id] of split) this.core.flights.supersede(namespace, id);
-    return this.core.guard('deleteMany', undefined, () => this.store.deleteMany(split), 0);
+    const removed = await this.core.guard<number | undefined>('deleteMany', undefined, () => this.store.deleteMany(split), undefined);
+    if (removed !== undefined && this.core.events.listening.delete) for (const key of new Set(keys)) this.core.events.emit('delete', { key });
+    return removed ?? 0;
   }
 
   /**
@@ -229,11 +277,17 @@ export class Cache {
     assertKey(key, 'getOrSet');
     if (typeof loader !== 'function') throw new InvalidOptionError(`getOrSet('${key}') needs a loader function as its second argument.`);
     const [namespace, id] = splitKey(key);
-    return load(this.core, namespace, id, policyOf(options, `getOrSet('${key}')`), undefined, loader, NO_ARGS) as Promise<T>;
+    return this.load(namespace, id, policyOf(options, `getOrSet('${key}')`), undefined, loader, NO_ARGS) as Promise<T>;
   }
 
   /** Drop every entry carrying any of `tags`. Loads in flight that carry one will not store. */
-  async invalidateTags(tags: string | readonly string[]): Promise<void> {
+  invalidateTags(tags: string | readonly string[]): Promise<void> {
+    if (!traced(tracing.invalidate)) return this.untracedInvalidateTags(tags);
+    return trace(tracing.invalidate, { cache: this.name, operation: 'invalidateTags', tags: typeof tags === 'string' ? [tags] : tags }, () => this.untracedInvalidateTags(tags));
+  }
+
+  /** @internal invalidateTags without tracing. */
+  async untracedInvalidateTags(tags: string | readonly string[]): Promise<void> {
     const list = validateTags(typeof tags === 'string' ? [tags] : tags, 'invalidateTags');
     this.assertOpen('invalidateTags');
     if (list.length === 0) return;
@@ -243,25 +297,49 @@ export class Cache {
       for (const tag of list) core.tagInvalidatedAt.set(tag, seq);
       core.flights.supersedeWriting();
     }
-    await core.guard('invalidateTags', undefined, () => this.store.invalidateTags(list), undefined);
+    const done = await core.guard('invalidateTags', undefined, async () => {
+      await this.store.invalidateTags(list);
+      return true;
+    }, false);
+    if (done && core.events.listening.invalidate) core.events.emit('invalidate', { tags: list });
   }
 
   /** Drop every entry of `namespace` (e.g. `'ProductService.getProduct'`), in O(1) store work. */
-  async clearNamespace(namespace: string): Promise<void> {
+  clearNamespace(namespace: string): Promise<void> {
+    if (!traced(tracing.invalidate)) return this.untracedClearNamespace(namespace);
+    return trace(tracing.invalidate, { cache: this.name, operation: 'clearNamespace', namespace }, () => this.untracedClearNamespace(namespace));
+  }
+
+  /** @internal clearNamespace without tracing. */
+  async untracedClearNamespace(namespace: string): Promise<void> {
     if (typeof namespace !== 'string' || namespace.includes(':')) {
       throw new InvalidOptionError(`clearNamespace needs a namespace string without ':'; got ${JSON.stringify(namespace)}.`);
     }
     this.assertOpen('clearNamespace');
     this.core.flights.supersedeNamespace(namespace);
-    await this.core.guard('deleteNamespace', undefined, () => this.store.deleteNamespace(namespace), undefined);
+    const done = await this.core.guard('deleteNamespace', undefined, async () => {
+      await this.store.deleteNamespace(namespace);
+      return true;
+    }, false);
+    if (done && this.core.events.listening.clear) this.core.events.emit('clear', { namespace });
   }
 
   /** Drop every entry. Loads in flight will not store their results. */
-  async clear(): Promise<void> {
+  clear(): Promise<void> {
+    if (!traced(tracing.invalidate)) return this.untracedClear();
+    return trace(tracing.invalidate, { cache: this.name, operation: 'clear' }, () => this.untracedClear());
+  }
+
+  /** @internal clear without tracing. */
+  async untracedClear(): Promise<void> {
     this.assertOpen('clear');
     this.core.flights.supersedeAll();
     this.core.backoffUntil.clear();
-    await this.core.guard('clear', undefined, () => this.store.clear(), undefined);
+    const done = await this.core.guard('clear', undefined, async () => {
+      await this.store.clear();
+      return true;
+    }, false);
+    if (done && this.core.events.listening.clear) this.core.events.emit('clear', {});
   }
 
   /** Probe the store; never throws. */
@@ -306,7 +384,19 @@ export class Cache {
    * @internal
    */
   load(namespace: string, id: string, policy: LoadPolicy, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
-    return load(this.core, namespace, id, policy, thisArg, fn, args);
+    if (!traced(tracing.get)) return load(this.core, namespace, id, policy, thisArg, fn, args);
+    const core = this.core;
+    const context: CacheTraceContext = { cache: this.name, operation: 'getOrSet', namespace, key: joinKey(namespace, id) };
+    return trace(tracing.get, context, () => {
+      // The synchronous part of the load records the call's outcome in `context`; flights keep it for the rest.
+      const previous = core.trace;
+      core.trace = context;
+      try {
+        return load(core, namespace, id, policy, thisArg, fn, args);
+      } finally {
+        core.trace = previous;
+      }
+    });
   }
 
   /**
@@ -316,7 +406,8 @@ export class Cache {
    * @internal
    */
   put(key: string, policy: LoadPolicy, value: unknown, args: readonly unknown[]): Promise<unknown> {
-    return put(this.core, key, policy, value, args);
+    if (!traced(tracing.set)) return put(this.core, key, policy, value, args);
+    return trace(tracing.set, { cache: this.name, operation: 'put', namespace: namespaceOf(key), key }, () => put(this.core, key, policy, value, args));
   }
 
   /** @internal */

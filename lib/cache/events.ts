@@ -14,7 +14,7 @@ export type StoreOperation =
   | 'health';
 
 /** The events a {@link Cache} emits, with the payload each listener receives. */
-export interface CacheEventMap {
+export interface CacheEventMap extends CacheWriteEventMap {
   /** A read found a fresh entry. `tier`: which tier of a tiered store answered. */
   hit: { readonly key: string; readonly tier?: string | undefined };
   /**
@@ -63,6 +63,18 @@ export interface CacheEventMap {
   };
 }
 
+/** The events of writes and removals, beside the read and load events above. */
+export interface CacheWriteEventMap {
+  /** A value was written to the store: by `set`, by `@CachePut`, or as a load's result. */
+  set: { readonly key: string };
+  /** An entry was removed by `del`, `delMany` or `@CacheEvict` (or `set` with a TTL of 0). */
+  delete: { readonly key: string };
+  /** The entries carrying one of `tags` were invalidated. */
+  invalidate: { readonly tags: readonly string[] };
+  /** Every entry of `namespace` was dropped (`clearNamespace`), or every entry (`clear`: no namespace). */
+  clear: { readonly namespace?: string | undefined };
+}
+
 /** Name of a cache event. */
 export type CacheEventName = keyof CacheEventMap;
 
@@ -96,6 +108,10 @@ export class CacheEvents {
     'backend-error': false,
     'decode-error': false,
     'store-skipped': false,
+    set: false,
+    delete: false,
+    invalidate: false,
+    clear: false,
   };
 
   /** Subscribe; returns a function that unsubscribes. */

@@ -43,10 +43,7 @@ export function coordinatedLoad(
   if (coordinator === undefined || core.closed || flight.local || flight.freshness?.singleFlight === 'process') {
     return loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args, countMiss);
   }
-  if (countMiss) {
-    core.counters.misses++;
-    if (core.events.listening.miss) core.events.emit('miss', { key: joinKey(namespace, id) });
-  }
+  if (countMiss) core.countMiss(namespace, id);
   return coordinate(core, coordinator, flight, namespace, id, policy, thisArg, fn, args).catch((error: unknown) => {
     core.endFlight(namespace, id, flight);
     throw error;
@@ -122,8 +119,11 @@ function lead(core: CacheCore, flight: Flight, lease: LoadLease, leaseMs: number
 
 /** Another process loaded the key: its callers here get the entry it wrote. */
 function answerRead(core: CacheCore, namespace: string, id: string, flight: Flight, entry: StoredEntry): unknown {
-  core.counters.joined++;
-  if (core.events.listening.joined) core.events.emit('joined', { key: joinKey(namespace, id), distributed: true });
+  // Called after an await: the outcome goes to the starter's trace, if it is traced.
+  const previous = core.trace;
+  core.trace = flight.trace;
+  core.countJoined(namespace, id, true);
+  core.trace = previous;
   flight.shared = core.store.sharesReferences ? entry.value : core.protectOwned(entry.value);
   core.endFlight(namespace, id, flight);
   return core.reveal(flight.shared);

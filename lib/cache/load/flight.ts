@@ -1,4 +1,5 @@
 import type { LoadLease, StoredEntry } from '../../stores/store.js';
+import type { CacheTraceContext } from '../tracing.js';
 import type { Freshness } from './freshness.js';
 
 /** An entry a load may fall back on (stale or in grace), and the form its callers share. */
@@ -34,6 +35,8 @@ export class Flight {
    * until the write of the result takes it (or it is released).
    */
   lease: LoadLease | undefined = undefined;
+  /** The trace context of the call that started the flight, when it is traced. */
+  trace: CacheTraceContext | undefined = undefined;
   /** Load process-locally, without the store's coordination (its read just failed). */
   local = false;
   /** `performance.now()` when the loader started, when its duration is wanted (else -1). */

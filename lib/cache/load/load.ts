@@ -41,6 +41,7 @@ export function load(core: CacheCore, namespace: string, id: string, policy: Loa
   if (found === undefined || found instanceof Promise) {
     const flight = new Flight(++core.seq);
     flight.freshness = freshness;
+    flight.trace = core.trace;
     core.flights.add(namespace, id, flight);
     if (found === undefined) {
       flight.promise = core.coordinator === undefined ? loadAndStore(core, flight, namespace, id, policy, thisArg, fn, args) : coordinatedLoad(core, flight, namespace, id, policy, thisArg, fn, args);
@@ -82,9 +83,8 @@ function join(core: CacheCore, namespace: string, id: string, flight: Flight, fr
       return Promise.resolve(core.reveal(kept.shared));
     }
   }
-  core.counters.joined++;
+  core.countJoined(namespace, id, false);
   flight.joiners++;
-  if (core.events.listening.joined) core.events.emit('joined', { key: joinKey(namespace, id) });
   const answer = core.immutability === 'none' ? flight.promise : flight.promise.then(() => core.reveal(flight.shared));
   return waitFor(core, namespace, id, flight, answer, kept, freshness);
 }
@@ -114,26 +114,33 @@ async function readThenLoad(
     core.endFlight(namespace, id, flight);
     throw error;
   }
-  // A store that just failed is not asked to coordinate the load too (it would fail again, or
-  // time out again): the load runs process-locally at once.
-  if (read === READ_FAILED) flight.local = true;
-  const entry = read === READ_FAILED ? undefined : read;
-  if (entry === undefined) {
-    return waitFor(core, namespace, id, flight, coordinatedLoad(core, flight, namespace, id, policy, thisArg, fn, args), undefined);
-  }
-  // A read superseded meanwhile (evicted, put, invalidated) neither refreshes nor keeps its entry.
-  const freshness = flight.freshness;
-  if (!flight.superseded && (hasWindows(entry) || freshness?.earlyBeta !== undefined)) {
-    // Callers joined on the read share what the starter gets: the flight ends with its answer.
-    const kept = keep(core, entry);
+  // The rest runs for the starter's call: its counting records that call's outcome, if traced.
+  const previous = core.trace;
+  core.trace = flight.trace;
+  try {
+    // A store that just failed is not asked to coordinate the load too (it would fail again, or
+    // time out again): the load runs process-locally at once.
+    if (read === READ_FAILED) flight.local = true;
+    const entry = read === READ_FAILED ? undefined : read;
+    if (entry === undefined) {
+      return waitFor(core, namespace, id, flight, coordinatedLoad(core, flight, namespace, id, policy, thisArg, fn, args), undefined);
+    }
+    // A read superseded meanwhile (evicted, put, invalidated) neither refreshes nor keeps its entry.
+    const freshness = flight.freshness;
+    if (!flight.superseded && (hasWindows(entry) || freshness?.earlyBeta !== undefined)) {
+      // Callers joined on the read share what the starter gets: the flight ends with its answer.
+      const kept = keep(core, entry);
+      core.endFlight(namespace, id, flight);
+      return answerWindowed(core, namespace, id, policy, freshness, kept, thisArg, fn, args, flight);
+    }
+    core.countRead(namespace, id, entry);
     core.endFlight(namespace, id, flight);
-    return answerWindowed(core, namespace, id, policy, freshness, kept, thisArg, fn, args, flight);
+    // A decoded value read for one caller is its own; callers joined on the read share it, so
+    // then it is protected like a loaded one. (No one can join after endFlight.)
+    if (!core.store.sharesReferences && flight.joiners === 0) return entry.value;
+    flight.shared = core.store.sharesReferences ? entry.value : core.protectOwned(entry.value);
+    return core.reveal(flight.shared);
+  } finally {
+    core.trace = previous;
   }
-  core.countRead(namespace, id, entry);
-  core.endFlight(namespace, id, flight);
-  // A decoded value read for one caller is its own; callers joined on the read share it, so
-  // then it is protected like a loaded one. (No one can join after endFlight.)
-  if (!core.store.sharesReferences && flight.joiners === 0) return entry.value;
-  flight.shared = core.store.sharesReferences ? entry.value : core.protectOwned(entry.value);
-  return core.reveal(flight.shared);
 }

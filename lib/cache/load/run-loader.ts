@@ -1,5 +1,6 @@
 import { joinKey } from '../../stores/store.js';
 import type { CacheCore } from '../cache-core.js';
+import { trace, traced, tracing } from '../tracing.js';
 import type { Flight } from './flight.js';
 import type { LoadPolicy } from './policy.js';
 import { storeResult } from './store-result.js';
@@ -22,16 +23,13 @@ export function loadAndStore(
   args: readonly unknown[],
   countMiss = true,
 ): Promise<unknown> {
-  if (countMiss) {
-    core.counters.misses++;
-    if (core.events.listening.miss) core.events.emit('miss', { key: joinKey(namespace, id) });
-  }
+  if (countMiss) core.countMiss(namespace, id);
   core.counters.loads++;
   // The duration is kept with the entry for early refresh, and reported to `load` listeners.
   flight.startedAt = core.events.listening.load || flight.freshness?.earlyBeta !== undefined ? performance.now() : -1;
   let loading: unknown;
   try {
-    loading = fn.apply(thisArg, args);
+    loading = traced(tracing.load) ? traceLoader(core, namespace, id, thisArg, fn, args) : fn.apply(thisArg, args);
   } catch (error) {
     return Promise.reject(loadRejected(core, flight, namespace, id, error));
   }
@@ -41,6 +39,11 @@ export function loadAndStore(
       throw loadRejected(core, flight, namespace, id, error);
     },
   );
+}
+
+/** The loader run as a traced `cacheflight:load` operation. */
+function traceLoader(core: CacheCore, namespace: string, id: string, thisArg: unknown, fn: Function, args: readonly unknown[]): Promise<unknown> {
+  return trace(tracing.load, { cache: core.name, operation: 'load', namespace, key: joinKey(namespace, id) }, () => Promise.resolve(fn.apply(thisArg, args)));
 }
 
 /** A load without the cache (after `close()`): counted and reported like any load. */

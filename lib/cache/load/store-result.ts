@@ -6,6 +6,9 @@ import { Flight } from './flight.js';
 import type { Freshness } from './freshness.js';
 import { validateTags, type LoadPolicy } from './policy.js';
 
+/** The fallback of a failed write (reported as a backend error). */
+const WRITE_FAILED: unique symbol = Symbol('write failed');
+
 /** Why a result was not stored (the `store-skipped` event's reason). */
 type SkipReason = 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl' | 'callback-failed';
 
@@ -106,11 +109,13 @@ function writeResult(
   }
   if (written instanceof Promise) {
     const write = written;
-    return core.guard('set', joinKey(namespace, id), () => write, undefined).then((stored) => {
+    return core.guard<void | boolean | typeof WRITE_FAILED>('set', joinKey(namespace, id), () => write, WRITE_FAILED).then((stored) => {
       if (stored === false) skipStore(core, namespace, id, shared, 'invalidated-during-load');
+      else if (stored !== WRITE_FAILED && core.events.listening.set) core.events.emit('set', { key: joinKey(namespace, id) });
     });
   }
   if (written === false) skipStore(core, namespace, id, shared, 'invalidated-during-load');
+  else if (core.events.listening.set) core.events.emit('set', { key: joinKey(namespace, id) });
   return undefined;
 }
 

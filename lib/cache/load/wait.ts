@@ -24,6 +24,8 @@ export function waitFor(
   const softMs = kept === undefined ? undefined : freshness?.softTimeoutMs;
   const hardMs = freshness?.hardTimeoutMs;
   if (kept === undefined && hardMs === undefined) return source;
+  // This caller's trace (its outcome becomes `graced` when the kept value answers it).
+  const trace = core.trace;
   return new Promise((resolve, reject) => {
     let done = false;
     let soft: ReturnType<typeof setTimeout> | undefined;
@@ -35,7 +37,10 @@ export function waitFor(
     };
     const answerKept = (reason: 'load-failed' | 'timeout'): void => {
       const value = kept as Kept;
+      const previous = core.trace;
+      core.trace = trace;
       core.countGraced(namespace, id, value.entry, reason);
+      core.trace = previous;
       // Callers joined on a store read share what its starter gets.
       flight.shared = value.shared;
       resolve(core.reveal(value.shared));

@@ -97,6 +97,7 @@ export function startLoad(
   if (flight === undefined) {
     flight = new Flight(++core.seq);
     flight.freshness = freshness;
+    flight.trace = core.trace;
   }
   // A store read's flight comes back into the table: it carries on as the load, and others can join it.
   core.flights.add(namespace, id, flight);
