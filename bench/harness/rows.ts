@@ -26,6 +26,8 @@ export interface RowInstance {
   reset(): Promise<void>;
   /** Release timers and connections. */
   close(): Promise<void>;
+  /** cacheflight rows on a backend: the store errors reported so far (`backend-error` events). */
+  backendErrors?(): number;
 }
 
 export interface RowDef {

@@ -67,6 +67,41 @@ export async function redisStoreSource(): Promise<string> {
   return typeof index['redisStore'] === 'function' ? "lib/index.ts (public API)" : 'lib/stores/redis.ts (not exported from lib/index.ts yet)';
 }
 
+/**
+ * The Redis round trip as cacheflight's store sees it: the median of `samples` sequential
+ * `health()` calls (a PING through the store's own connection code) on a store of its own, so
+ * that the probe never queues behind a row's commands. Answers ms.
+ */
+export async function openRoundTripProbe(redisUrl: string, prefix: string): Promise<{ measure(samples?: number): Promise<number>; close(): Promise<void> }> {
+  const redisStore = await loadRedisStore();
+  const store = redisStore({ url: redisUrl, prefix }) as { health(): Promise<{ ok: boolean; latencyMs?: number; error?: string }>; close(): Promise<void> };
+  const once = async (): Promise<number> => {
+    const health = await store.health();
+    if (!health.ok || health.latencyMs === undefined) throw new Error(health.error ?? 'health() answered no latency');
+    return health.latencyMs;
+  };
+  // Connect: the first health() also connects, and may time out while the machine is busy
+  // starting the other workers; try again for a while.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await once();
+      break;
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    async measure(samples = 5) {
+      const times: number[] = [];
+      for (let i = 0; i < samples; i++) times.push(await once());
+      times.sort((a, b) => a - b);
+      return times[Math.floor(times.length / 2)] as number;
+    },
+    close: () => store.close(),
+  };
+}
+
 class CacheflightRedisProductService {
   constructor(readonly loader: Loader) {}
 
@@ -89,8 +124,17 @@ const cacheflightRedis: RowDef = {
       registered = registerCache(createCache({ store: redisStore({ url: redisUrl as string, prefix: `${prefix}-cf` }) as never, ttl: '5m' }));
     }
     const cache = registered;
+    let backendErrors = 0;
+    cache.on('backend-error', () => {
+      backendErrors++;
+    });
     const service = new CacheflightRedisProductService(loader);
-    return { call: (id, query, filter) => service.getProduct(id, query, filter), reset: async () => undefined, close: () => cache.close() };
+    return {
+      call: (id, query, filter) => service.getProduct(id, query, filter),
+      reset: async () => undefined,
+      close: () => cache.close(),
+      backendErrors: () => backendErrors,
+    };
   },
 };
 
