@@ -28,6 +28,20 @@ describe('examples', function () {
     expect(out).to.contain('after renameProduct, getProduct(1) loads again (database calls: 4)');
   });
 
+  it('opentelemetry.ts turns the tracing channels into spans and metrics', async () => {
+    const out = await runExample('examples/opentelemetry.ts');
+    expect(out).to.contain('spans: cache.load(load) cache.get(miss) cache.get(hit) cache.load(load) cache.get(miss) cache.get(joined)');
+    expect(out).to.contain('cache.reads: hit=1 joined=1 miss=2');
+  });
+
+  it('prometheus.ts counts read outcomes and loads with prom-client', async () => {
+    const out = await runExample('examples/prometheus.ts');
+    expect(out).to.contain('cacheflight_reads_total{cache="products",namespace="ProductService.getProduct",outcome="miss"} 1');
+    expect(out).to.contain('cacheflight_reads_total{cache="products",namespace="ProductService.getProduct",outcome="hit"} 2');
+    expect(out).to.contain('cacheflight_load_seconds_count{cache="products",namespace="ProductService.getProduct"} 1');
+    expect(out).to.contain('cacheflight_loads{cache="products"} 1');
+  });
+
   describe('redis.ts', () => {
     const redis = redisSuite('examples/redis.ts');
     it('shares entries between two caches on one Redis and keeps Dates', async () => {

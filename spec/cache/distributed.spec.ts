@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import { redisStore, type LoadClaim } from '../../lib/index.js';
 import { until } from '../helpers/deferred.js';
 import { Fleet } from '../helpers/fleet.js';
+import type { RedisCoordinator } from '../../lib/stores/redis/coordinator.js';
 import { rawRedis, sleep } from '../helpers/redis-tools.js';
 import { randomPrefix, redisSuite } from '../helpers/redis-server.js';
 
@@ -251,14 +252,7 @@ describe('redisStore coordinator', function () {
       const claimB: LoadClaim = await b.coordinator.claim('ns', 'k', { leaseMs: 5_000 });
       expect(claimB.outcome).to.equal('wait');
       // B's subscriber is up before the write, so that the notice cannot pass it by.
-      await until(async () => {
-        const client = rawRedis(redis.url);
-        try {
-          return ((await client.pubsub('NUMSUB', `${prefix}::flights`)) as [string, number])[1] >= 1;
-        } finally {
-          client.disconnect();
-        }
-      }, { what: "B's subscriber" });
+      await until(() => (b.coordinator as RedisCoordinator).listening, { what: "B's subscriber" });
       const told = b.coordinator.waitForRelease('ns', 'k', 20_000);
       await sleep(0);
       const lease = claimA.outcome === 'lead' ? claimA.lease : undefined;
