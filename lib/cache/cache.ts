@@ -70,7 +70,7 @@ const DEFAULT_TTL_MS = 300_000;
  * A cache: one store plus every policy (single-flight, TTL, tags, immutability, events, stats,
  * backend-error handling). Make one with {@link createCache}; decorators reach it through
  * `registerCache`. The load path lives in `./load/`; what it shares with these methods is the
- * cache's {@link CacheCore}.
+ * cache's `CacheCore`.
  */
 export class Cache {
   static {

@@ -16,49 +16,113 @@ export type StoreOperation =
 /** The events a {@link Cache} emits, with the payload each listener receives. */
 export interface CacheEventMap extends CacheWriteEventMap {
   /** A read found a fresh entry. `tier`: which tier of a tiered store answered. */
-  hit: { readonly key: string; readonly tier?: string | undefined };
+  hit: {
+    /** The entry's Store key (`namespace:id`). */
+    readonly key: string;
+    /** Which tier of a tiered store answered (`'l1'`, `'l2'`); absent for other stores. */
+    readonly tier?: string | undefined;
+  };
   /**
    * A read found an entry past its TTL, in its stale window: the caller got it at once and a
    * background refresh runs (or already ran, or backs off after a failure).
    */
-  stale: { readonly key: string; readonly tier?: string | undefined };
+  stale: {
+    /** The entry's Store key (`namespace:id`). */
+    readonly key: string;
+    /** Which tier of a tiered store answered (`'l1'`, `'l2'`); absent for other stores. */
+    readonly tier?: string | undefined;
+  };
   /**
    * A caller got a value kept for grace instead of waiting or failing: its load failed, timed
    * out, or backs off after a failure (`graceBackoff`).
    */
-  graced: { readonly key: string; readonly reason: 'load-failed' | 'timeout' | 'backoff'; readonly tier?: string | undefined };
+  graced: {
+    /** The entry's Store key (`namespace:id`). */
+    readonly key: string;
+    /** Why the kept value answered: the load failed, timed out, or backs off after a failure. */
+    readonly reason: 'load-failed' | 'timeout' | 'backoff';
+    /** Which tier of a tiered store answered (`'l1'`, `'l2'`); absent for other stores. */
+    readonly tier?: string | undefined;
+  };
   /** A background refresh started: of a stale entry, or early (`earlyRefresh`). */
-  refresh: { readonly key: string; readonly reason: 'stale' | 'early' };
+  refresh: {
+    /** The entry's Store key (`namespace:id`). */
+    readonly key: string;
+    /** `stale`: the entry is past its TTL; `early`: an early refresh (`earlyRefresh`). */
+    readonly reason: 'stale' | 'early';
+  };
   /** A caller stopped waiting for a load (`softTimeout`, `hardTimeout`); the load goes on. */
-  timeout: { readonly key: string; readonly kind: 'soft' | 'hard'; readonly afterMs: number };
+  timeout: {
+    /** The entry's Store key (`namespace:id`). */
+    readonly key: string;
+    /** Which timeout ran out: `softTimeout` or `hardTimeout`. */
+    readonly kind: 'soft' | 'hard';
+    /** After how long, in ms, the caller stopped waiting. */
+    readonly afterMs: number;
+  };
   /** A read found nothing; a load follows (for `getOrSet` and decorated methods). */
-  miss: { readonly key: string };
+  miss: {
+    /** The entry's Store key (`namespace:id`). */
+    readonly key: string;
+  };
   /**
    * A call joined a load (or store read) of the same key already in flight instead of reading
    * or loading itself; it gets that load's value or rejection. Counted by `stats().joined`.
    * `distributed`: the load ran in another process (distributed single-flight), and the caller
    * got the value it wrote.
    */
-  joined: { readonly key: string; readonly distributed?: boolean | undefined };
+  joined: {
+    /** The entry's Store key (`namespace:id`). */
+    readonly key: string;
+    /** `true` when the load ran in another process (distributed single-flight). */
+    readonly distributed?: boolean | undefined;
+  };
   /** A loader (the decorated method) resolved. */
-  load: { readonly key: string; readonly durationMs: number };
+  load: {
+    /** The entry's Store key (`namespace:id`). */
+    readonly key: string;
+    /** How long the loader took, in ms. */
+    readonly durationMs: number;
+  };
   /**
    * A loader rejected; nothing was stored. Callers waiting for it got the rejection, or a value
    * kept for grace. `background`: a refresh no caller waited for (the entry stays).
    */
-  'load-error': { readonly key: string; readonly error: unknown; readonly background: boolean };
+  'load-error': {
+    /** The entry's Store key (`namespace:id`). */
+    readonly key: string;
+    /** What the loader rejected with. */
+    readonly error: unknown;
+    /** `true` for a refresh no caller waited for (the entry stays). */
+    readonly background: boolean;
+  };
   /** The store failed or timed out; the call went on without the cache (unless `required`). */
-  'backend-error': { readonly operation: StoreOperation; readonly key: string | undefined; readonly error: Error };
+  'backend-error': {
+    /** What the store was doing. */
+    readonly operation: StoreOperation;
+    /** The Store key concerned, when the operation was about one entry. */
+    readonly key: string | undefined;
+    /** The store's error. */
+    readonly error: Error;
+  };
   /** A stored payload could not be decoded; it was treated as a miss and will be rewritten. */
-  'decode-error': { readonly key: string; readonly error: Error };
+  'decode-error': {
+    /** The entry's Store key (`namespace:id`). */
+    readonly key: string;
+    /** The decoding error. */
+    readonly error: Error;
+  };
   /**
    * A result was not stored: `unless` declined it, its TTL is 0, an eviction raced its load (in
    * this process or another), the `ttl` function gave an invalid TTL, or an async `unless` or
    * tags function rejected (`error` says why; the caller still got the value).
    */
   'store-skipped': {
+    /** The entry's Store key (`namespace:id`). */
     readonly key: string;
+    /** Why the result was not stored. */
     readonly reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl' | 'callback-failed';
+    /** What went wrong, for `invalid-ttl` and `callback-failed`. */
     readonly error?: Error | undefined;
   };
 }

@@ -11,9 +11,17 @@
  * the class itself) must have a public method of that name.
  */
 export interface AsyncMethodDecorator<Args extends unknown[], R, Method extends string = string> {
-  /** TC39 standard decorators (TypeScript >= 5.0 without `experimentalDecorators`). */
+  /**
+   * TC39 standard decorators (TypeScript >= 5.0 without `experimentalDecorators`).
+   *
+   * @typeParam M - the decorated method's type
+   */
   <This extends WithMethod<Method>, M extends (this: This, ...args: LeadingArgs<Args>) => Promise<R>>(value: M, context: ClassMethodDecoratorContext<This, M>): M;
-  /** Legacy decorators (`experimentalDecorators`: NestJS, TypeORM...). */
+  /**
+   * Legacy decorators (`experimentalDecorators`: NestJS, TypeORM...).
+   *
+   * @typeParam M - the decorated method's type
+   */
   <Target extends WithMethod<Method>, M extends (...args: LeadingArgs<Args>) => Promise<R>>(
     target: Target,
     propertyKey: string | symbol,

@@ -56,7 +56,7 @@ const ADVICE = 'Give @Cacheable a `key` function, or pass plain data.';
  * @param args - the arguments, as the method received them (their count matters)
  * @param label - the method, e.g. `ProductService.getProduct`, named in errors only
  * @param maxLength - longest encoding returned as is; longer ones are replaced by their digest
- *   (`#` + 43 characters). Defaults to {@link DEFAULT_MAX_KEY_LENGTH}; `Infinity` never hashes.
+ *   (`#` + 43 characters). Defaults to 200 (`DEFAULT_MAX_KEY_LENGTH`); `Infinity` never hashes.
  * @returns the encoding, or its digest when longer than `maxLength`
  * @throws CacheKeyError - (`E_CACHE_KEY`) when an argument holds a function, a symbol, a cycle, a
  *   WeakMap/WeakSet/WeakRef, a Promise, an Error, an iterator, a plain object with a symbol-keyed

@@ -75,9 +75,22 @@ export interface StoreSetOptions {
  *   wait with {@link LoadCoordinator.waitForRelease}, then read the entry or claim again.
  */
 export type LoadClaim =
-  | { readonly outcome: 'lead'; readonly lease: LoadLease }
-  | { readonly outcome: 'fresh' }
-  | { readonly outcome: 'wait'; readonly retryInMs: number };
+  | {
+      /** This caller leads the load. */
+      readonly outcome: 'lead';
+      /** The lease it holds: pass it to the write, or release it. */
+      readonly lease: LoadLease;
+    }
+  | {
+      /** A fresh entry is there already: read it. */
+      readonly outcome: 'fresh';
+    }
+  | {
+      /** Another process holds the lease: wait for its release. */
+      readonly outcome: 'wait';
+      /** How long, in ms, the other process's lease may still last (unless extended). */
+      readonly retryInMs: number;
+    };
 
 /** A held lease on one entry's load (see {@link LoadCoordinator}). */
 export interface LoadLease {

@@ -50,7 +50,13 @@ export interface FreshnessOptions extends SingleFlightOptions {
    * above 1 refreshes earlier, below 1 later. `true` is `{ beta: 1 }`; `false` turns off a
    * cache-wide default.
    */
-  readonly earlyRefresh?: boolean | { readonly beta?: number | undefined } | undefined;
+  readonly earlyRefresh?:
+    | boolean
+    | {
+        /** How early to refresh: default 1, positive; above 1 earlier, below 1 later. */
+        readonly beta?: number | undefined;
+      }
+    | undefined;
 }
 
 /** The names of {@link FreshnessOptions}, for strict option checks. */

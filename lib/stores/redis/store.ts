@@ -104,7 +104,11 @@ export class RedisStore implements Store {
   readonly sharesReferences = false;
   /** The key prefix. */
   readonly prefix: string;
-  /** Where every key lives (exposed for tests and tooling). */
+  /**
+   * Where every key lives (for the store's own parts and tests).
+   *
+   * @internal
+   */
   readonly layout: KeyLayout;
 
   readonly #options: ResolvedRedisStoreOptions;
@@ -127,6 +131,7 @@ export class RedisStore implements Store {
    * @param options - validated options
    * @param loader - how to load ioredis (tests replace it); typed loosely so that the published
    *   types never name ioredis' own
+   * @hideconstructor
    */
   constructor(options: ResolvedRedisStoreOptions, loader?: () => Promise<unknown>) {
     this.#options = options;

@@ -131,7 +131,10 @@ export class TieredStore implements Store {
   #outageHits = 0;
   #keptDespiteL2 = 0;
 
-  /** @param options - validated options (see `tieredStore`) */
+  /**
+   * @param options - validated options (see `tieredStore`)
+   * @hideconstructor
+   */
   constructor(options: ResolvedTieredStoreOptions) {
     this.name = options.name;
     this.l1 = options.l1;
@@ -197,8 +200,9 @@ export class TieredStore implements Store {
 
   /**
    * An L1 hit answers at once (no promise); otherwise L2 is read and a hit promoted into L1.
-   * While the bus is not up, an L1 entry answers only within `outageStaleness` (see
-   * {@link #servable}); L1 is always looked up before L2, so a down Redis costs such a hit nothing.
+   * While the bus is not up, an L1 entry answers only within `outageStaleness` of when this
+   * process last knew it current; L1 is always looked up before L2, so a down Redis costs such a
+   * hit nothing.
    */
   get(namespace: string, id: string): MaybePromise<StoredEntry | undefined> {
     if (this.#busUp) {
