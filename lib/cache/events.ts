@@ -130,13 +130,25 @@ export interface CacheEventMap extends CacheWriteEventMap {
 /** The events of writes and removals, beside the read and load events above. */
 export interface CacheWriteEventMap {
   /** A value was written to the store: by `set`, by `@CachePut`, or as a load's result. */
-  set: { readonly key: string };
+  set: {
+    /** The key written (`namespace:id`). */
+    readonly key: string;
+  };
   /** An entry was removed by `del`, `delMany` or `@CacheEvict` (or `set` with a TTL of 0). */
-  delete: { readonly key: string };
+  delete: {
+    /** The key removed (`namespace:id`). */
+    readonly key: string;
+  };
   /** The entries carrying one of `tags` were invalidated. */
-  invalidate: { readonly tags: readonly string[] };
+  invalidate: {
+    /** The tags invalidated. */
+    readonly tags: readonly string[];
+  };
   /** Every entry of `namespace` was dropped (`clearNamespace`), or every entry (`clear`: no namespace). */
-  clear: { readonly namespace?: string | undefined };
+  clear: {
+    /** The namespace cleared; absent for `clear()`. */
+    readonly namespace?: string | undefined;
+  };
 }
 
 /** Name of a cache event. */
