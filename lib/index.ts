@@ -47,6 +47,7 @@ export {
   RedisStore,
   type RedisStoredEntry,
   type IoredisClient,
+  type RedisSentinelAddress,
   type RedisStoreOptions,
 } from './stores/redis.js';
 export { DEFAULT_BUS_HEARTBEAT_MS, tieredStore, TieredStore, type BusState, type TieredStoreOptions, type TieredStoreStats } from './stores/tiered.js';

@@ -4,6 +4,7 @@
  * ```ts
  * createCache({ store: redisStore({ url: process.env.REDIS_URL, prefix: 'orders' }) });
  * createCache({ store: redisStore({ nodes: ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379'] }) }); // Cluster
+ * createCache({ store: redisStore({ sentinels: [{ host: '10.0.0.1', port: 26379 }], masterName: 'mymaster' }) }); // Sentinel
  * createCache({ store: redisStore({ client: myIoredisClientOrCluster }) });
  * ```
  *
@@ -88,13 +89,20 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_RECONNECT_DELAY_MS,
   DEFAULT_PREFIX,
+  type RedisSentinelAddress,
   type RedisStoreOptions,
 } from './redis/options.js';
 export { RedisStore, type RedisStoredEntry } from './redis/store.js';
 export type { IoredisClient } from './redis/client.js';
 
 /**
- * A {@link Store} on Redis (standalone, Sentinel through `client`, or Cluster).
+ * A {@link Store} on Redis: standalone (`url`), Cluster (`nodes`), Sentinel (`sentinels` and
+ * `masterName`), or a client you made (`client`).
+ *
+ * With Sentinels the store asks them for the current master and, after a failover, reconnects to
+ * the one they promoted: while the master is unreachable operations fail fast (the calls run
+ * uncached), and caching resumes on the new master by itself. The master group is given as
+ * `masterName` (ioredis' `name`), because `name` is the store's display name for logs and health.
  *
  * Never connects and never throws for an unreachable server: the first operation connects.
  *
