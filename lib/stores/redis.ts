@@ -75,9 +75,11 @@
  * Redis is down operations reject at once with `BackendError` (the client's offline queue is not
  * used as a waiting room); while it hangs they reject with `TimeoutError`. Reconnection is
  * automatic. Errors say which server, what failed and what to check, with the client's error as
- * `cause`. A database the server refuses (past its `databases` setting) fails every operation:
- * the store never falls back to database 0. A payload that does not decode is a miss and a `decode-error` notice. Passwords of
- * URLs never appear in names, messages, causes or health output.
+ * `cause`. With Sentinels, a master that went away is the same outage (operations fail at once)
+ * until the Sentinels promote a replica and the client reaches it; so is no Sentinel answering.
+ * A database the server refuses (past its `databases` setting) fails every operation:
+ * the store never falls back to database 0. A payload that does not decode is a miss and a `decode-error` notice. Passwords (of
+ * URLs, `password`, `sentinelPassword`) never appear in names, messages, causes or health output.
  */
 import type { IoredisModule } from './redis/connection.js';
 import { type RedisStoreOptions, resolveRedisStoreOptions } from './redis/options.js';

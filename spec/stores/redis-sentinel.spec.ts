@@ -9,6 +9,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import {
+  BackendError,
   createCache,
   InvalidOptionError,
   memoryStore,
@@ -24,7 +25,7 @@ import { until } from '../helpers/deferred.js';
 import { randomPrefix, REDIS_HOST, UNHURRIED_MS } from '../helpers/redis-server.js';
 import { redisSentinelSuite, type RedisSentinelGroup } from '../helpers/redis-sentinel.js';
 import { sleep, watchProcessTrouble, type ProcessTrouble } from '../helpers/redis-tools.js';
-import { thrown } from '../helpers/thrown.js';
+import { rejection, thrown } from '../helpers/thrown.js';
 
 const SENTINELS = [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26380 }];
 
@@ -49,7 +50,7 @@ describe('redisStore with Redis Sentinel', function () {
       ['sentinels with nodes', { sentinels: SENTINELS, masterName: 'm', nodes: ['redis://h'] }, /"nodes" and "sentinels"/],
       ['masterName without sentinels', { url: 'redis://h', masterName: 'm' }, /"masterName" only applies with "sentinels"; give "sentinels"/],
       ['password with url', { url: 'redis://h', password: 'pw' }, /"password" only applies with "sentinels"; with "url", give the user, password and database in the URL/],
-      ['db with a client', { client: new Redis({ lazyConnect: true }), db: 1 }, /"db" only applies with "sentinels"; give it to the client you made/],
+      ['db with a client', { client: { isCluster: false, status: 'wait', evalsha() {}, on() {} }, db: 1 }, /"db" only applies with "sentinels"; give it to the client you made/],
       ['closeClient with sentinels', { sentinels: SENTINELS, masterName: 'm', closeClient: true }, /"closeClient" only applies with "client"/],
     ];
     for (const [what, options, message] of bad) {
@@ -125,13 +126,36 @@ describe('redisStore with Redis Sentinel', function () {
       expect(sentinelClientOptions(plain.target.sentinel, plain)).to.not.have.any.keys('tls', 'sentinelTLS', 'enableTLSForSentinelMode', 'password', 'username');
     });
 
-    it('creates a store without connecting when no Sentinel is reachable', async () => {
-      const store = redisStore({ sentinels: [{ host: REDIS_HOST, port: 1 }], masterName: 'm', commandTimeoutMs: 100, connectTimeoutMs: 100 });
-      expect(store.name).to.equal('redis-sentinel(m/0)');
-      const health = await store.health();
-      expect(health.ok).to.equal(false);
-      expect(health.details).to.include({ mode: 'sentinel' });
-      await store.close();
+    it('creates a store without connecting; with no Sentinel answering, operations fail fast and say so', async () => {
+      const store = redisStore({
+        sentinels: [{ host: REDIS_HOST, port: 1 }],
+        masterName: 'm',
+        password: 'master-secret',
+        sentinelPassword: 'sentinel-secret',
+        commandTimeoutMs: 300,
+      });
+      try {
+        expect(store.name).to.equal('redis-sentinel(m/0)');
+        // Once ioredis reported that no Sentinel answers, operations reject at once (no wait in
+        // the offline queue while it asks them again), naming what to check.
+        let last: unknown;
+        await until(
+          async () => {
+            const started = performance.now();
+            last = await rejection(() => store.get('ns', 'k'));
+            return last instanceof BackendError && performance.now() - started < 100;
+          },
+          { what: 'a get failing fast with a BackendError', state: () => String(last) },
+        );
+        expect((last as Error).message).to.match(/^redis store "redis-sentinel\(m\/0\)": get failed: not connected: no Sentinel answered \(All sentinels are unreachable/);
+        expect((last as Error).message).to.include('"sentinels" addresses');
+        const health = await store.health();
+        expect(health.ok).to.equal(false);
+        expect(health.details).to.include({ mode: 'sentinel' });
+        expect(JSON.stringify([health, String(last), String((last as Error).cause)])).to.not.match(/secret/);
+      } finally {
+        await store.close();
+      }
     });
   });
 

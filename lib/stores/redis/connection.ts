@@ -39,7 +39,7 @@ import {
 } from '../../core/errors.js';
 import type { IoredisClient } from './client.js';
 import { ioredisLoadError } from './ioredis-load-error.js';
-import { explainFailure, explainRefusedDatabase, type FailureExplanation, isConnectionDrop, isSelectRefusal } from './failure.js';
+import { explainFailure, explainRefusedDatabase, type FailureExplanation, isConnectionDrop, isSelectRefusal, SENTINELS_UNREACHABLE } from './failure.js';
 import { formatAddress, type ParsedRedisUrl, type ResolvedRedisStoreOptions, type ResolvedSentinelTarget } from './options.js';
 
 /** An application's client, checked by shape when the options were validated, as ioredis types it. */
@@ -316,16 +316,24 @@ export class RedisConnection {
   #verifying: Promise<void> | undefined;
   /** Resolves when the client's next connection attempt settles (see {@link #whenReady}). */
   #settling: Promise<void> | undefined;
+  /**
+   * A Sentinel client asked every Sentinel and none answered: it stays 'connecting' while it asks
+   * them again, so the store treats it as down (fail fast) until a connection to a master starts.
+   */
+  #sentinelsUnreachable = false;
   readonly #onError = (error: Error): void => {
     this.#lastError = this.#options.redact(error?.message ?? String(error));
     if (isSelectRefusal(error)) this.#refusal = cleanError(error, this.#options.redact);
     else this.#connectionError = cleanError(error, this.#options.redact);
+    if (SENTINELS_UNREACHABLE.test(String(error?.message))) this.#sentinelsUnreachable = true;
   };
   readonly #onConnect = (): void => {
     this.#refusal = undefined; // a new connection: its SELECT has not answered yet
+    this.#sentinelsUnreachable = false;
   };
   readonly #onReady = (): void => {
     this.#connectionError = undefined;
+    this.#sentinelsUnreachable = false;
   };
 
   /**
@@ -608,6 +616,7 @@ export class RedisConnection {
     if (status === 'end' || DOWN_STATES.has(status)) {
       return new Unavailable(status === 'end' ? 'the client was closed' : status === 'reconnecting' ? 'the connection closed; reconnecting' : status);
     }
+    if (status === 'connecting' && this.#sentinelsUnreachable) return new Unavailable('no Sentinel answered; asking them again');
     return undefined;
   }
 
