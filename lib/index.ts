@@ -50,6 +50,7 @@ export {
   RedisStore,
   type RedisStoredEntry,
   type IoredisClient,
+  type RedisSentinelAddress,
   type RedisStoreOptions,
 } from './stores/redis.js';
 export { DEFAULT_BUS_HEARTBEAT_MS, DEFAULT_OUTAGE_STALENESS, tieredStore, TieredStore, type BusState, type TieredStoreOptions, type TieredStoreStats } from './stores/tiered.js';

@@ -4,6 +4,7 @@
  * ```ts
  * createCache({ store: redisStore({ url: process.env.REDIS_URL, prefix: 'orders' }) });
  * createCache({ store: redisStore({ nodes: ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379'] }) }); // Cluster
+ * createCache({ store: redisStore({ sentinels: [{ host: '10.0.0.1', port: 26379 }], masterName: 'mymaster' }) }); // Sentinel
  * createCache({ store: redisStore({ client: myIoredisClientOrCluster }) });
  * ```
  *
@@ -74,9 +75,11 @@
  * Redis is down operations reject at once with `BackendError` (the client's offline queue is not
  * used as a waiting room); while it hangs they reject with `TimeoutError`. Reconnection is
  * automatic. Errors say which server, what failed and what to check, with the client's error as
- * `cause`. A database the server refuses (past its `databases` setting) fails every operation:
- * the store never falls back to database 0. A payload that does not decode is a miss and a `decode-error` notice. Passwords of
- * URLs never appear in names, messages, causes or health output.
+ * `cause`. With Sentinels, a master that went away is the same outage (operations fail at once)
+ * until the Sentinels promote a replica and the client reaches it; so is no Sentinel answering.
+ * A database the server refuses (past its `databases` setting) fails every operation:
+ * the store never falls back to database 0. A payload that does not decode is a miss and a `decode-error` notice. Passwords (of
+ * URLs, `password`, `sentinelPassword`) never appear in names, messages, causes or health output.
  */
 import type { IoredisModule } from './redis/connection.js';
 import { type RedisStoreOptions, resolveRedisStoreOptions } from './redis/options.js';
@@ -88,13 +91,20 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_RECONNECT_DELAY_MS,
   DEFAULT_PREFIX,
+  type RedisSentinelAddress,
   type RedisStoreOptions,
 } from './redis/options.js';
 export { RedisStore, type RedisStoredEntry } from './redis/store.js';
 export type { IoredisClient } from './redis/client.js';
 
 /**
- * A {@link Store} on Redis (standalone, Sentinel through `client`, or Cluster).
+ * A {@link Store} on Redis: standalone (`url`), Cluster (`nodes`), Sentinel (`sentinels` and
+ * `masterName`), or a client you made (`client`).
+ *
+ * With Sentinels the store asks them for the current master and, after a failover, reconnects to
+ * the one they promoted: while the master is unreachable operations fail fast (the calls run
+ * uncached), and caching resumes on the new master by itself. The master group is given as
+ * `masterName` (ioredis' `name`), because `name` is the store's display name for logs and health.
  *
  * Never connects and never throws for an unreachable server: the first operation connects.
  *

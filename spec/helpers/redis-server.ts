@@ -235,7 +235,20 @@ function spawnServer(args: readonly string[]): { child: ChildProcess; output: ()
   return { child, output: () => output };
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+/**
+ * Spawn `redis-server args...` registered with the last-resort exit hook (with `dir` removed
+ * then too), for helpers that start servers their own way (e.g. Sentinels with a config file).
+ * `forget()` unregisters it once the caller stopped it.
+ */
+export function spawnRegisteredServer(args: readonly string[], dir: string): { child: ChildProcess; output: () => string; forget: () => void } {
+  const spawned = spawnServer(args);
+  const entry: Registered = { child: spawned.child, dir };
+  register(entry);
+  return { ...spawned, forget: () => registry.delete(entry) };
+}
+
+/** Resolves `true` once `child` exited, `false` after `timeoutMs`. */
+export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);

@@ -39,8 +39,8 @@ import {
 } from '../../core/errors.js';
 import type { IoredisClient } from './client.js';
 import { ioredisLoadError } from './ioredis-load-error.js';
-import { explainFailure, explainRefusedDatabase, type FailureExplanation, isConnectionDrop, isSelectRefusal } from './failure.js';
-import { formatAddress, type ParsedRedisUrl, type ResolvedRedisStoreOptions } from './options.js';
+import { explainFailure, explainRefusedDatabase, type FailureExplanation, isConnectionDrop, isSelectRefusal, SENTINELS_UNREACHABLE } from './failure.js';
+import { formatAddress, type ParsedRedisUrl, type ResolvedRedisStoreOptions, type ResolvedSentinelTarget } from './options.js';
 
 /** An application's client, checked by shape when the options were validated, as ioredis types it. */
 function appClient(client: IoredisClient): Redis | Cluster {
@@ -99,6 +99,41 @@ export function standaloneClientOptions(url: ParsedRedisUrl, resolved: ResolvedR
     enableAutoPipelining: false,
     connectionName: 'cacheflight',
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times - 1, 10), resolved.maxReconnectDelayMs),
+  };
+}
+
+/**
+ * The ioredis options of a Sentinel client the store creates (exported for tests): the settings
+ * of {@link standaloneClientOptions} (lazy connect, fail fast, reconnect forever with the same
+ * backoff), plus the Sentinel ones. `role: 'master'`: ioredis checks the node it reached is the
+ * master and asks the Sentinels again otherwise (an old master back as a replica). Asking the
+ * Sentinels is bounded by `connectTimeoutMs` per Sentinel, and when none answers ioredis starts
+ * over after the same backoff, forever (a `sentinelRetryStrategy` answering `null` would end the
+ * client for good).
+ */
+export function sentinelClientOptions(sentinel: ResolvedSentinelTarget, resolved: ResolvedRedisStoreOptions): RedisOptions {
+  const backoff = (times: number): number => Math.min(50 * 2 ** Math.min(times - 1, 10), resolved.maxReconnectDelayMs);
+  const tls = sentinel.tls ? { ...(resolved.tls ?? {}) } : undefined;
+  return {
+    sentinels: sentinel.sentinels.map(({ host, port }) => ({ host, port })),
+    name: sentinel.masterName,
+    role: 'master',
+    db: sentinel.db,
+    ...(sentinel.username !== undefined ? { username: sentinel.username } : {}),
+    ...(sentinel.password !== undefined ? { password: sentinel.password } : {}),
+    ...(sentinel.sentinelUsername !== undefined ? { sentinelUsername: sentinel.sentinelUsername } : {}),
+    ...(sentinel.sentinelPassword !== undefined ? { sentinelPassword: sentinel.sentinelPassword } : {}),
+    ...(tls ? { tls, sentinelTLS: { ...tls }, enableTLSForSentinelMode: true } : {}),
+    lazyConnect: true,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: resolved.connectTimeoutMs,
+    sentinelCommandTimeout: resolved.connectTimeoutMs,
+    enableAutoPipelining: false,
+    connectionName: 'cacheflight',
+    retryStrategy: backoff,
+    sentinelRetryStrategy: backoff,
   };
 }
 
@@ -281,16 +316,24 @@ export class RedisConnection {
   #verifying: Promise<void> | undefined;
   /** Resolves when the client's next connection attempt settles (see {@link #whenReady}). */
   #settling: Promise<void> | undefined;
+  /**
+   * A Sentinel client asked every Sentinel and none answered: it stays 'connecting' while it asks
+   * them again, so the store treats it as down (fail fast) until a connection to a master starts.
+   */
+  #sentinelsUnreachable = false;
   readonly #onError = (error: Error): void => {
     this.#lastError = this.#options.redact(error?.message ?? String(error));
     if (isSelectRefusal(error)) this.#refusal = cleanError(error, this.#options.redact);
     else this.#connectionError = cleanError(error, this.#options.redact);
+    if (SENTINELS_UNREACHABLE.test(String(error?.message))) this.#sentinelsUnreachable = true;
   };
   readonly #onConnect = (): void => {
     this.#refusal = undefined; // a new connection: its SELECT has not answered yet
+    this.#sentinelsUnreachable = false;
   };
   readonly #onReady = (): void => {
     this.#connectionError = undefined;
+    this.#sentinelsUnreachable = false;
   };
 
   /**
@@ -330,6 +373,7 @@ export class RedisConnection {
   #configuredDatabase(): number {
     const target = this.#options.target;
     if (target.kind === 'url') return target.url.db;
+    if (target.kind === 'sentinel') return target.sentinel.db;
     if (target.kind === 'nodes' || target.client.isCluster) return 0;
     const db = (appClient(target.client) as Redis).options?.db;
     return typeof db === 'number' ? db : 0;
@@ -340,7 +384,20 @@ export class RedisConnection {
     const target = this.#options.target;
     if (target.kind === 'url') return formatAddress(target.url);
     if (target.kind === 'nodes') return target.nodes.map(formatAddress).join(',');
+    if (target.kind === 'sentinel') return `master "${target.sentinel.masterName}" via Sentinels ${target.sentinel.sentinels.map(formatAddress).join(',')}`;
     return undefined;
+  }
+
+  /** `'sentinel'` when the client finds its master through Sentinels, else `'cluster'` or `'standalone'`. */
+  get mode(): 'standalone' | 'cluster' | 'sentinel' {
+    if (this.isCluster) return 'cluster';
+    const target = this.#options.target;
+    if (target.kind === 'sentinel') return 'sentinel';
+    if (target.kind === 'client') {
+      const sentinels = (appClient(target.client) as Redis).options?.sentinels;
+      if (Array.isArray(sentinels) && sentinels.length > 0) return 'sentinel';
+    }
+    return 'standalone';
   }
 
   #listen(client: Redis | Cluster): void {
@@ -357,7 +414,8 @@ export class RedisConnection {
 
   /**
    * A new, unconnected client for SUBSCRIBE, made like this connection's (see
-   * `RedisPubSub.createSubscriber` in `store.ts`). On a Cluster: a plain connection to one node,
+   * `RedisPubSub.createSubscriber` in `store.ts`; with Sentinels, a Sentinel client of its own
+   * that follows the master through a failover). On a Cluster: a plain connection to one node,
    * rotating over the known nodes on each call.
    *
    * @throws CacheClosedError after close; MissingDependencyError without ioredis; BackendError
@@ -370,6 +428,12 @@ export class RedisConnection {
       const ioredis = await this.#loader();
       if (this.#closed) throw this.#closedError('subscribe');
       return new ioredis.Redis({ ...standaloneClientOptions(target.url, this.#options), ...SUBSCRIBER_SETTINGS, connectionName: 'cacheflight-bus' });
+    }
+    if (target.kind === 'sentinel') {
+      // Its own Sentinel client: it finds the current master, and the new one after a failover.
+      const ioredis = await this.#loader();
+      if (this.#closed) throw this.#closedError('subscribe');
+      return new ioredis.Redis({ ...sentinelClientOptions(target.sentinel, this.#options), ...SUBSCRIBER_SETTINGS, connectionName: 'cacheflight-bus' });
     }
     if (target.kind === 'client' && !target.client.isCluster) return (appClient(target.client) as Redis).duplicate(SUBSCRIBER_SETTINGS);
     const cluster = (this.#client ?? (await this.#clientPromise)) as Cluster;
@@ -397,6 +461,7 @@ export class RedisConnection {
     const target = this.#options.target;
     let client: Redis | Cluster;
     if (target.kind === 'url') client = new ioredis.Redis(standaloneClientOptions(target.url, this.#options));
+    else if (target.kind === 'sentinel') client = new ioredis.Redis(sentinelClientOptions(target.sentinel, this.#options));
     else if (target.kind === 'nodes') {
       client = new ioredis.Cluster(
         target.nodes.map((node) => ({ host: node.host, port: node.port })),
@@ -551,6 +616,7 @@ export class RedisConnection {
     if (status === 'end' || DOWN_STATES.has(status)) {
       return new Unavailable(status === 'end' ? 'the client was closed' : status === 'reconnecting' ? 'the connection closed; reconnecting' : status);
     }
+    if (status === 'connecting' && this.#sentinelsUnreachable) return new Unavailable('no Sentinel answered; asking them again');
     return undefined;
   }
 

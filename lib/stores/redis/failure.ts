@@ -68,6 +68,9 @@ export function explainRefusedDatabase(database: number, error: unknown): Failur
   };
 }
 
+/** How ioredis reports that it asked every Sentinel and none answered (it starts over by itself). */
+export const SENTINELS_UNREACHABLE = /^All sentinels are unreachable/;
+
 /**
  * Explain a client or server error.
  *
@@ -80,6 +83,12 @@ export function explainFailure(error: unknown, address: string | undefined, pref
   const where = errorHost !== undefined && port !== undefined ? `${errorHost}:${port}` : address;
   const at = where === undefined ? '' : ` ${where}`;
   const text = `${code ?? ''} ${message}`;
+  if (SENTINELS_UNREACHABLE.test(message)) {
+    return {
+      what: `no Sentinel answered (${message})`,
+      check: 'that the Sentinels are running and reachable from this host (the "sentinels" addresses), their password ("sentinelPassword"), and "masterName"',
+    };
+  }
   if (/ECONNREFUSED/.test(text)) {
     return { what: `connection refused by${at || ' the server'}`, check: `that Redis is running and listening at${at || ' the address given'} (host and port of the URL)` };
   }

@@ -11,7 +11,18 @@ import { describeValue, rejectUnknownOptions } from '../../core/option-checks.js
 import type { Serializer } from '../../serializers/serializer.js';
 import { taggedJsonSerializer } from '../../serializers/tagged-json.js';
 
-/** Options of {@link redisStore}. Give exactly one of `url`, `nodes` or `client`. */
+/** One Sentinel of a {@link RedisStoreOptions.sentinels} list. */
+export interface RedisSentinelAddress {
+  /** Host name or IP address of the Sentinel. */
+  readonly host: string;
+  /** Its port (Sentinels usually listen on 26379). */
+  readonly port: number;
+}
+
+/**
+ * Options of {@link redisStore}. Give exactly one of `url`, `nodes`, `sentinels` (with
+ * `masterName`) or `client`.
+ */
 export interface RedisStoreOptions {
   /**
    * A standalone server: `redis://[[user]:password@]host[:port][/db]`, or `rediss://...` for TLS.
@@ -23,6 +34,30 @@ export interface RedisStoreOptions {
    * credentials of the first URL are used for every node). The store creates and owns the client.
    */
   readonly nodes?: readonly string[] | undefined;
+  /**
+   * The Sentinels watching the master to use (a few are enough: the others are learned from
+   * them), with `masterName`. The store creates and owns an ioredis Sentinel client: it asks the
+   * Sentinels for the current master, connects to it, and after a failover reconnects to the
+   * master they promoted. Use `password`/`username`/`db`/`tls` for the master, and
+   * `sentinelPassword`/`sentinelUsername` if the Sentinels themselves require AUTH.
+   */
+  readonly sentinels?: readonly RedisSentinelAddress[] | undefined;
+  /**
+   * With `sentinels`: the name of the master group the Sentinels monitor (`sentinel monitor
+   * <masterName> ...` in sentinel.conf, e.g. `'mymaster'`). ioredis calls it `name`; here it is
+   * `masterName` because `name` is already the store's display name for logs and health.
+   */
+  readonly masterName?: string | undefined;
+  /** With `sentinels`: the password of the master and replicas (`requirepass` or an ACL user's). */
+  readonly password?: string | undefined;
+  /** With `sentinels`: the ACL user of the master and replicas (with `password`). */
+  readonly username?: string | undefined;
+  /** With `sentinels`: the database number (0 to 65535; default 0). A database the server refuses is an error, never database 0. */
+  readonly db?: number | undefined;
+  /** With `sentinels`: the password of the Sentinels themselves (their `requirepass`), if any. */
+  readonly sentinelPassword?: string | undefined;
+  /** With `sentinels`: the ACL user of the Sentinels (with `sentinelPassword`). */
+  readonly sentinelUsername?: string | undefined;
   /**
    * An ioredis `Redis` (standalone or Sentinel) or `Cluster` your application made. The store does
    * not own it: `close()` leaves it open unless `closeClient: true`. Give it `enableOfflineQueue:
@@ -61,7 +96,10 @@ export interface RedisStoreOptions {
    * process sharing a prefix must use the same value.
    */
   readonly clusterShards?: number | undefined;
-  /** Extra TLS options (CA, client certificate...) for `rediss://` URLs. */
+  /**
+   * Extra TLS options (CA, client certificate...) for `rediss://` URLs. With `sentinels`, giving
+   * it turns TLS on, with these options, for the master, the replicas and the Sentinels.
+   */
   readonly tls?: TlsOptions | undefined;
 }
 
@@ -90,10 +128,24 @@ export interface ParsedRedisUrl extends RedisAddress {
   readonly db: number;
 }
 
+/** What the Sentinel options say (validated). */
+export interface ResolvedSentinelTarget {
+  readonly sentinels: readonly RedisSentinelAddress[];
+  readonly masterName: string;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly sentinelUsername: string | undefined;
+  readonly sentinelPassword: string | undefined;
+  readonly db: number;
+  /** TLS for the master, replicas and Sentinels (the `tls` option was given). */
+  readonly tls: boolean;
+}
+
 /** How the store reaches Redis. */
 export type RedisTarget =
   | { readonly kind: 'url'; readonly url: ParsedRedisUrl }
   | { readonly kind: 'nodes'; readonly nodes: readonly ParsedRedisUrl[] }
+  | { readonly kind: 'sentinel'; readonly sentinel: ResolvedSentinelTarget }
   | { readonly kind: 'client'; readonly client: IoredisClient; readonly closeClient: boolean };
 
 /** {@link RedisStoreOptions} validated, with defaults applied. */
@@ -112,9 +164,13 @@ export interface ResolvedRedisStoreOptions {
 }
 
 const KNOWN_OPTIONS: readonly string[] = [
-  'url', 'nodes', 'client', 'closeClient', 'prefix', 'commandTimeoutMs', 'connectTimeoutMs',
+  'url', 'nodes', 'sentinels', 'client', 'closeClient', 'prefix', 'commandTimeoutMs', 'connectTimeoutMs',
   'maxReconnectDelayMs', 'serializer', 'name', 'clusterShards', 'tls',
+  'masterName', 'password', 'username', 'db', 'sentinelPassword', 'sentinelUsername',
 ];
+
+/** Options that only apply with `sentinels` (the other sources carry them in the URL or the client). */
+const SENTINEL_ONLY_OPTIONS = ['masterName', 'password', 'username', 'db', 'sentinelPassword', 'sentinelUsername'] as const;
 
 /** The mask written in place of a password. */
 export const REDACTED = '***';
@@ -241,13 +297,27 @@ export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOp
   }
   const given = options as Record<string, unknown>;
   rejectUnknownOptions('redisStore', given, KNOWN_OPTIONS);
-  const sources = (['url', 'nodes', 'client'] as const).filter((key) => given[key] !== undefined);
+  const sources = (['url', 'nodes', 'sentinels', 'client'] as const).filter((key) => given[key] !== undefined);
   if (sources.length !== 1) {
     throw new InvalidOptionError(
       sources.length === 0
-        ? `redisStore needs one of the options "url" (redis://host:port), "nodes" (Cluster seed URLs) or "client" (an ioredis Redis or Cluster).`
-        : `redisStore options ${sources.map((s) => `"${s}"`).join(' and ')} were both given; give exactly one of "url", "nodes" or "client".`,
+        ? `redisStore needs one of the options "url" (redis://host:port), "nodes" (Cluster seed URLs), "sentinels" ` +
+            `(with "masterName") or "client" (an ioredis Redis or Cluster).`
+        : `redisStore options ${sources.map((s) => `"${s}"`).join(' and ')} were all given; give exactly one of "url", "nodes", "sentinels" or "client".`,
     );
+  }
+  if (given['sentinels'] === undefined) {
+    const misplaced = SENTINEL_ONLY_OPTIONS.find((key) => given[key] !== undefined);
+    if (misplaced !== undefined) {
+      throw new InvalidOptionError(
+        `redisStore option "${misplaced}" only applies with "sentinels"; ` +
+          (sources[0] === 'client'
+            ? 'give it to the client you made instead.'
+            : misplaced === 'masterName' || misplaced.startsWith('sentinel')
+              ? `give "sentinels": [{ host, port }, ...] too, or remove it.`
+              : `with "${sources[0] ?? 'url'}", give the user, password and database in the URL (redis://user:password@host:port/db).`),
+      );
+    }
   }
 
   let target: RedisTarget;
@@ -278,6 +348,11 @@ export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOp
     }
     target = { kind: 'nodes', nodes: parsed };
     derivedName = `${parsed[0]?.tls ? 'rediss' : 'redis'}-cluster(${parsed.map(formatAddress).join(',')})`;
+  } else if (given['sentinels'] !== undefined) {
+    const sentinel = resolveSentinelTarget(given);
+    secrets.push(sentinel.password, sentinel.sentinelPassword);
+    target = { kind: 'sentinel', sentinel };
+    derivedName = `redis-sentinel(${sentinel.masterName}/${sentinel.db})`;
   } else {
     const client = given['client'];
     if (!isIoredisClient(client)) {
@@ -338,7 +413,7 @@ export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOp
       throw new InvalidOptionError(`redisStore option "tls" is ${describeValueRedacted(tls)}; give Node TLS options such as { ca }.`);
     }
     const usesTls =
-      (target.kind === 'url' && target.url.tls) || (target.kind === 'nodes' && target.nodes.some((node) => node.tls));
+      (target.kind === 'url' && target.url.tls) || (target.kind === 'nodes' && target.nodes.some((node) => node.tls)) || target.kind === 'sentinel';
     if (!usesTls) {
       throw new InvalidOptionError(
         `redisStore option "tls" needs a rediss:// URL (TLS); the ${target.kind === 'client' ? 'client you gave has its own settings' : 'URL given is redis://'}.`,
@@ -357,6 +432,75 @@ export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOp
     clusterShards,
     tls: tls as TlsOptions | undefined,
     redact,
+  };
+}
+
+/** A string option that may be absent, for the Sentinel credentials. */
+function optionalString(given: Record<string, unknown>, option: string, example: string): string | undefined {
+  const value = given[option];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0) {
+    // Never show the value: it may be a password given with the wrong type.
+    const shown = typeof value === 'string' ? 'an empty string' : value === null ? 'null' : `a value of type ${Array.isArray(value) ? 'array' : typeof value}`;
+    throw new InvalidOptionError(`redisStore option "${option}" is ${shown}; give a non-empty string such as ${example}, or leave it out.`);
+  }
+  return value;
+}
+
+/**
+ * Validate the Sentinel options (`sentinels` given).
+ *
+ * @throws InvalidOptionError naming the option and what to give (passwords never shown)
+ */
+function resolveSentinelTarget(given: Record<string, unknown>): ResolvedSentinelTarget {
+  const example = `[{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26379 }]`;
+  const list = given['sentinels'];
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new InvalidOptionError(`redisStore option "sentinels" is ${describeValueRedacted(list)}; give a non-empty array of Sentinel addresses such as ${example}.`);
+  }
+  const sentinels = list.map((entry: unknown, i): RedisSentinelAddress => {
+    const option = `sentinels[${i}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new InvalidOptionError(`redisStore option "${option}" is ${describeValueRedacted(entry)}; give an object { host, port } such as { host: '10.0.0.1', port: 26379 }.`);
+    }
+    const record = entry as Record<string, unknown>;
+    const extra = Object.keys(record).find((key) => key !== 'host' && key !== 'port');
+    if (extra !== undefined) {
+      throw new InvalidOptionError(`redisStore option "${option}" has the unknown field "${extra}"; give only { host, port } (credentials go in "sentinelPassword", TLS in "tls").`);
+    }
+    const { host, port } = record;
+    if (typeof host !== 'string' || !/^[^\s/@]{1,253}$/u.test(host)) {
+      throw new InvalidOptionError(`redisStore option "${option}.host" is ${describeValueRedacted(host)}; give a host name or IP address such as '10.0.0.1' (no scheme, no port).`);
+    }
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new InvalidOptionError(`redisStore option "${option}.port" is ${describeValueRedacted(port)}; give the Sentinel's port, an integer from 1 to 65535 (usually 26379).`);
+    }
+    return { host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host, port };
+  });
+  const masterName = given['masterName'];
+  if (masterName === undefined) {
+    throw new InvalidOptionError(
+      `redisStore option "sentinels" needs "masterName": the master group the Sentinels monitor ("sentinel monitor <masterName> ..." in sentinel.conf), e.g. masterName: 'mymaster'.`,
+    );
+  }
+  if (typeof masterName !== 'string' || !/^[\x21-\x7e]{1,128}$/u.test(masterName)) {
+    throw new InvalidOptionError(
+      `redisStore option "masterName" is ${describeValueRedacted(masterName)}; give the master group name the Sentinels monitor, 1 to 128 printable characters without spaces, e.g. 'mymaster'.`,
+    );
+  }
+  const db = given['db'] ?? 0;
+  if (typeof db !== 'number' || !Number.isInteger(db) || db < 0 || db > 65535) {
+    throw new InvalidOptionError(`redisStore option "db" is ${describeValueRedacted(db)}; give a database number, an integer from 0 to 65535. The default is 0.`);
+  }
+  return {
+    sentinels,
+    masterName,
+    username: optionalString(given, 'username', `'app'`),
+    password: optionalString(given, 'password', 'process.env.REDIS_PASSWORD'),
+    sentinelUsername: optionalString(given, 'sentinelUsername', `'sentinel-user'`),
+    sentinelPassword: optionalString(given, 'sentinelPassword', 'process.env.SENTINEL_PASSWORD'),
+    db,
+    tls: given['tls'] !== undefined,
   };
 }
 

@@ -360,7 +360,7 @@ export class RedisStore implements Store {
 
   #details(): Record<string, string | number | boolean> {
     const details: Record<string, string | number | boolean> = {
-      mode: this.isCluster ? 'cluster' : 'standalone',
+      mode: this.#connection.mode,
       status: this.#connection.status,
       prefix: this.prefix,
       shards: this.layout.shards.length,
