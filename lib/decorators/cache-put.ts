@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../core/errors.js';
 import type { LoadPolicy } from '../cache/load/policy.js';
-import { defaultCacheOrUndefined, getCache } from '../cache/registry.js';
+import { cacheFor } from '../cache/registry.js';
 import type { Duration } from '../core/durations.js';
 import type { CacheableDefinition } from './cacheable-definition.js';
 import { decorateMethod } from './method-site.js';
@@ -74,7 +74,7 @@ export function CachePut<Args extends unknown[] = never[], R = unknown, Method e
         // Before the method runs: a target that is not @Cacheable must fail before it writes.
         const definition = target.definition(this, writer.label);
         const result: unknown = await original.apply(this, args);
-        const cache = cacheName === undefined ? (defaultCacheOrUndefined() ?? getCache()) : getCache(cacheName);
+        const cache = cacheFor(this, cacheName);
         const key = target.keyFor(this, args, writer.label);
         return cache.put(key, policyFor(definition, writer.label), result, target.targetArgs(args));
       };
