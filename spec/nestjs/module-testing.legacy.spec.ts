@@ -40,6 +40,8 @@ describe('CacheflightModule in @nestjs/testing modules (tsc output, legacy decor
     expect(before['statsB']).to.include({ hits: 0, misses: 2 });
     expect(before['auditA'], "B's named cache calls stay in B's named cache").to.include({ hits: 0, misses: 0 });
     expect(before['auditB']).to.include({ hits: 1, misses: 1 });
+    expect(report['pendingBeforeCalls'], 'both modules wait to bind their instances').to.equal(2);
+    expect(report['pendingAfterCalls'], 'the first call bound every instance of both: no more sweeps').to.equal(0);
     expect(report['afterEvictInA'], "an eviction in A reloads A's entry only").to.deep.equal({ loadsA: 3, loadsB: 3 });
   });
 
