@@ -24,7 +24,9 @@ const requestedNames = new Set<string>();
 /**
  * Inject a cache of `CacheflightModule`: the default cache, or the named one. A name the
  * module does not declare fails when the application is created, with a
- * `NoCacheRegisteredError` that names the class.
+ * `NoCacheRegisteredError` that names the class (for a class defined before `forRoot` /
+ * `forRootAsync` is called, as a module file that imports its providers has it; otherwise
+ * Nest's own unresolved-dependency error says it).
  *
  * @example
  * constructor(@InjectCache() private readonly cache: Cache, @InjectCache('sessions') private readonly sessions: Cache) {}
