@@ -85,11 +85,6 @@ export function getCache(name?: string): Cache {
   );
 }
 
-/** The default cache or `undefined`; the decorators' hot path reads this instead of throwing. */
-export function defaultCacheOrUndefined(): Cache | undefined {
-  return registry.default;
-}
-
 /**
  * The cache a decorated call of `self` uses: its scope's cache of that name when `self` belongs
  * to a scope that has one, the registered one otherwise. Costs one property read while no scope

@@ -1,13 +1,13 @@
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ModulesContainer } from '@nestjs/core';
 import { STATIC_CONTEXT } from '@nestjs/core/injector/constants.js';
-import { createCache, type Cache, type CacheOptions } from '../cache/cache.js';
+import { createCache, type Cache } from '../cache/cache.js';
 import { isRegistered, registerCache, scopeTable, unregisterCache, type CacheScope } from '../cache/registry.js';
 import { CACHE_BRAND, hasBrand } from '../core/brands.js';
 import { InvalidOptionError, NoCacheRegisteredError } from '../core/errors.js';
 import { cacheHealthIndicator, type CacheHealthIndicator, type CacheHealthIndicatorOptions } from './health.js';
 import { namesRequestedBy } from './inject-cache.js';
-import type { CacheflightModuleOptions } from './module.js';
+import type { CacheDeclaration, CacheflightModuleOptions } from './module.js';
 
 const OPTION_NAMES: ReadonlySet<string> = new Set(['cache', 'caches', 'closeOnShutdown', 'registerGlobally']);
 
@@ -165,7 +165,7 @@ export class CacheflightCaches implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  private adopt(declaration: CacheDeclarationValue, option: string): Cache {
+  private adopt(declaration: CacheDeclaration, option: string): Cache {
     if (isCache(declaration)) {
       this.given.push(declaration);
       return declaration;
@@ -183,8 +183,6 @@ export class CacheflightCaches implements OnModuleInit, OnApplicationShutdown {
     return names.length === 0 ? 'only the default cache' : `the default cache and ${names.map((n) => `'${n}'`).join(', ')}`;
   }
 }
-
-type CacheDeclarationValue = CacheOptions | Cache;
 
 function checkOptions(options: CacheflightModuleOptions | undefined): CacheflightModuleOptions {
   if (options === undefined) return {};
