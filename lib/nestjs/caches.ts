@@ -47,7 +47,8 @@ export class CacheflightCaches implements OnModuleInit, OnApplicationShutdown {
   private readonly scope: CacheScope;
   private readonly owned: Cache[] = [];
   private readonly given: Cache[] = [];
-  private readonly bound = new Set<object>();
+  /** Weak: an application whose creation failed is never closed, and must not be kept alive by the binder. */
+  private readonly container: WeakRef<ModulesContainer>;
   private readonly bind: () => void;
   private readonly registerGlobally: boolean;
   private readonly closeGiven: boolean;
@@ -68,9 +69,15 @@ export class CacheflightCaches implements OnModuleInit, OnApplicationShutdown {
     for (const [name, declaration] of Object.entries(checked.caches ?? {})) named.set(name, this.adopt(declaration, `caches.${name}`));
     this.scope = { default: this.adopt(checked.cache ?? {}, 'cache'), named };
     const table = scopeTable();
+    this.container = new WeakRef(container);
     const bind = (): void => {
+      const modules = this.container.deref();
+      if (modules === undefined) {
+        table.binders.delete(bind); // the application was never created, and is gone
+        return;
+      }
       let complete = true;
-      for (const wrapper of wrappersOf(container)) {
+      for (const wrapper of wrappersOf(modules)) {
         if (wrapper.isTransient || !wrapper.isDependencyTreeStatic()) continue; // request-scoped / transient: see the README
         const host = wrapper.getInstanceByContextId(STATIC_CONTEXT);
         if (host === undefined || host.isResolved !== true) {
@@ -78,10 +85,7 @@ export class CacheflightCaches implements OnModuleInit, OnApplicationShutdown {
           continue;
         }
         const instance = host.instance;
-        if (typeof instance === 'object' && instance !== null && table.byInstance.get(instance) !== this.scope) {
-          table.byInstance.set(instance, this.scope);
-          this.bound.add(instance);
-        }
+        if (typeof instance === 'object' && instance !== null) table.byInstance.set(instance, this.scope);
       }
       if (complete) table.binders.delete(bind);
     };
@@ -138,8 +142,11 @@ export class CacheflightCaches implements OnModuleInit, OnApplicationShutdown {
     this.closed = true;
     const table = scopeTable();
     table.binders.delete(this.bind);
-    for (const instance of this.bound) if (table.byInstance.get(instance) === this.scope) table.byInstance.delete(instance);
-    this.bound.clear();
+    const modules = this.container.deref();
+    for (const wrapper of modules === undefined ? [] : wrappersOf(modules)) {
+      const instance = wrapper.getInstanceByContextId(STATIC_CONTEXT)?.instance;
+      if (typeof instance === 'object' && instance !== null && table.byInstance.get(instance) === this.scope) table.byInstance.delete(instance);
+    }
     if (this.registered) {
       if (isRegistered(this.scope.default as Cache)) unregisterCache();
       for (const [name, cache] of this.scope.named) if (isRegistered(cache, name)) unregisterCache(name);
@@ -160,6 +167,8 @@ export class CacheflightCaches implements OnModuleInit, OnApplicationShutdown {
       if (namesRequestedBy(wrapper.metatype).includes(name)) askers.add((wrapper.metatype as Function).name || 'an anonymous class');
     }
     if (askers.size === 0) return null; // asked for by a class of another application
+    // The application will not be created: forget it, and close what was made for it.
+    void this.onApplicationShutdown();
     throw new NoCacheRegisteredError(
       `@InjectCache('${name}') in ${[...askers].join(', ')}: CacheflightModule declares no cache named '${name}' (it declares ${this.describeNames()}). Declare it in forRoot({ caches: { ${name}: { ... } } }).`,
     );

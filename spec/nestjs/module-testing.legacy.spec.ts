@@ -61,6 +61,7 @@ describe('CacheflightModule in @nestjs/testing modules (tsc output, legacy decor
   it('refuses misuse with typed errors: an undeclared @InjectCache name (naming the class), unknown or bad options', () => {
     expect(report['missing']).to.include({ name: 'NoCacheRegisteredError', code: 'E_NO_CACHE_REGISTERED' });
     expect(report['missing']?.message).to.contain("@InjectCache('missing') in NeedsMissing").and.contain('declares no cache');
+    expect(report['pendingAfterFailedCompile'], 'the module of the failed application forgets it').to.equal(0);
     expect(report['unknownOption']).to.include({ code: 'E_INVALID_OPTION' });
     expect(report['unknownOption']?.message).to.contain("Unknown CacheflightModule option 'ttl'");
     expect(report['badGlobal']).to.include({ code: 'E_INVALID_OPTION' });
@@ -81,5 +82,10 @@ describe('CacheflightModule in @nestjs/testing modules (tsc output, legacy decor
     expect((down['plain'] as Record<string, Record<string, unknown>>)['cache']).to.include({ status: 'down', cache: 'configured' }).and.have.property('message').that.matches(/closed/);
     expect(down).to.deep.include({ rejected: true, isHealthCheckError: true });
     expect((down['causes'] as Record<string, Record<string, unknown>>)['audit']).to.include({ status: 'down' });
+  });
+
+  it('a request-scoped provider (in no scope) uses the registered caches: those of the module once initialized', () => {
+    expect(report['requestScoped']).to.deep.include({ distinct: true, loads: 1, registeredIsModules: true, pending: 0 });
+    expect(report['requestScoped']?.['stats']).to.include({ hits: 1, misses: 1 });
   });
 });
