@@ -4,8 +4,9 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { redisSuite } from './helpers/redis-server.js';
 
@@ -59,6 +60,24 @@ describe('examples', function () {
       expect(out).to.contain('process B: getProduct(1) again -> from memory (Redis reads: 1, database calls: 1)');
       expect(out).to.contain('process B: getProduct(1) -> price 12, loaded again (database calls: 3)');
       expect(out).to.not.contain('failed');
+    });
+  });
+
+  describe('nestjs/', () => {
+    // Nest needs emitDecoratorMetadata, which only tsc emits: compiled as its README says, then run.
+    const outDir = join('examples', 'nestjs', `.out-${process.pid}`);
+    after(() => rmSync(outDir, { recursive: true, force: true }));
+
+    it('caches a service behind a controller over HTTP, evicts on PUT, reports readiness, closes', async () => {
+      if (!existsSync('dist/esm/nestjs/index.js')) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
+      const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+      await run(process.execPath, [tsc, '-p', 'examples/nestjs', '--outDir', outDir], { timeout: 60_000 });
+      const { stdout } = await run(process.execPath, [join(outDir, 'main.js')], { timeout: 30_000 });
+      expect(stdout).to.contain('GET /products/1 -> Teapot (database calls: 1)');
+      expect(stdout).to.contain('GET /products/1 again -> served from the cache (database calls: 1)');
+      expect(stdout).to.contain('after PUT /products/1, GET loads again -> Teapot XL (database calls: 3)');
+      expect(stdout).to.match(/GET \/health\/ready -> \{"cache":\{"status":"up"/);
+      expect(stdout).to.contain('closed');
     });
   });
 });

@@ -75,6 +75,35 @@ describe('package', () => {
     expect(out).to.equal('false');
   });
 
+  it('does not load NestJS from the package root, in either build', () => {
+    const loadsNest = (entry: string): string =>
+      node([
+        '--input-type=module',
+        '-e',
+        `import { createRequire } from 'node:module';
+         const require = createRequire(import.meta.url);
+         ${entry}
+         console.log(Object.keys(require.cache).some((file) => file.includes('/node_modules/@nestjs/')));`,
+      ]);
+    expect(loadsNest("require('cacheflight').createCache();"), 'require(cacheflight)').to.equal('false');
+    expect(loadsNest("(await import('cacheflight')).createCache();"), 'import cacheflight').to.equal('false');
+    // The check sees NestJS when it is loaded: through the subpath.
+    expect(loadsNest("require('cacheflight/nestjs');"), 'require(cacheflight/nestjs)').to.equal('true');
+    expect(loadsNest("await import('cacheflight/nestjs');"), 'import cacheflight/nestjs').to.equal('true');
+  });
+
+  it('exposes cacheflight/nestjs in both builds, with the same API', () => {
+    const esm = node(['--input-type=module', '-e', "import * as n from 'cacheflight/nestjs'; console.log(Object.keys(n).sort().join(','))"]);
+    const cjs = node(['-e', "console.log(Object.keys(require('cacheflight/nestjs')).sort().join(','))"]);
+    expect(esm).to.equal(cjs);
+    expect(esm.split(',')).to.include.members(['CacheflightModule', 'CacheflightCaches', 'InjectCache', 'getCacheToken', 'cacheHealthIndicator', 'CacheHealthCheckError']);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
+    for (const name of ['@nestjs/common', '@nestjs/core']) {
+      expect(pkg.peerDependencies, name).to.have.property(name);
+      expect(pkg.peerDependenciesMeta[name], name).to.deep.equal({ optional: true });
+    }
+  });
+
   describe('the tarball', () => {
     let files: string[];
     before(function () {

@@ -9,6 +9,31 @@ import { InvalidOptionError, NoCacheRegisteredError } from '../core/errors.js';
 interface Registry {
   default: Cache | undefined;
   readonly named: Map<string, Cache>;
+  /** Set by the first {@link scopeTable} call (the NestJS module); absent, decorators skip scopes. */
+  scopes?: ScopeTable;
+}
+
+/**
+ * The caches of one application (a NestJS application or testing module), which the
+ * decorators use for the calls of that application's instances instead of the registered ones.
+ *
+ * @internal
+ */
+export interface CacheScope {
+  readonly default: Cache | undefined;
+  readonly named: ReadonlyMap<string, Cache>;
+}
+
+/**
+ * Which instance belongs to which scope. `binders` map the instances of applications that
+ * may still gain some (a binder removes itself once every instance of its application exists);
+ * a decorated call whose instance is in no scope runs them first.
+ *
+ * @internal
+ */
+export interface ScopeTable {
+  readonly byInstance: WeakMap<object, CacheScope>;
+  readonly binders: Set<() => void>;
 }
 
 const REGISTRY_KEY = Symbol.for('cacheflight.registry');
@@ -60,7 +85,45 @@ export function getCache(name?: string): Cache {
   );
 }
 
-/** The default cache or `undefined`; the decorators' hot path reads this instead of throwing. */
-export function defaultCacheOrUndefined(): Cache | undefined {
-  return registry.default;
+/**
+ * The cache a decorated call of `self` uses: its scope's cache of that name when `self` belongs
+ * to a scope that has one, the registered one otherwise. Costs one property read while no scope
+ * was ever made, one WeakMap lookup afterwards.
+ *
+ * @throws NoCacheRegisteredError when neither has a cache of that name
+ * @internal
+ */
+export function cacheFor(self: unknown, name: string | undefined): Cache {
+  const scopes = registry.scopes;
+  if (scopes !== undefined && typeof self === 'object' && self !== null) {
+    const scope = scopes.byInstance.get(self) ?? (scopes.binders.size > 0 ? bindAndFind(scopes, self) : undefined);
+    if (scope !== undefined) {
+      const cache = name === undefined ? scope.default : scope.named.get(name);
+      if (cache !== undefined) return cache;
+    }
+  }
+  return name === undefined ? (registry.default ?? getCache()) : getCache(name);
+}
+
+function bindAndFind(scopes: ScopeTable, self: object): CacheScope | undefined {
+  for (const bind of [...scopes.binders]) bind();
+  return scopes.byInstance.get(self);
+}
+
+/**
+ * The instance-to-scope table, made on first use (from then on the decorators consult it).
+ *
+ * @internal
+ */
+export function scopeTable(): ScopeTable {
+  return (registry.scopes ??= { byInstance: new WeakMap(), binders: new Set() });
+}
+
+/**
+ * Whether `cache` is the one registered under `name` (the default one when omitted).
+ *
+ * @internal
+ */
+export function isRegistered(cache: Cache, name?: string): boolean {
+  return (name === undefined ? registry.default : registry.named.get(name)) === cache;
 }

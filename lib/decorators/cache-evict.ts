@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../core/errors.js';
-import { defaultCacheOrUndefined, getCache } from '../cache/registry.js';
+import { cacheFor } from '../cache/registry.js';
 import { decorateMethod } from './method-site.js';
 import { checkBoolean, checkOptionNames, checkString, checkTags } from './options-validation.js';
 import { publishMetadata, rejectNonPromiseReturn } from './reflect-metadata.js';
@@ -69,7 +69,7 @@ export function CacheEvict<Args extends unknown[] = never[], Method extends stri
       const original = site.original;
       const writer = new WriterSite(site, targets);
       const evict = async (self: unknown, args: readonly unknown[]): Promise<void> => {
-        const cache = cacheName === undefined ? (defaultCacheOrUndefined() ?? getCache()) : getCache(cacheName);
+        const cache = cacheFor(self, cacheName);
         if (target.hasTarget) {
           if (allEntries) await Promise.all(targets.map((each) => cache.clearNamespace(each.namespaceFor(self, writer.label))));
           else if (targets.length === 1) await cache.del(target.keyFor(self, args, writer.label));

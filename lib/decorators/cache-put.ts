@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../core/errors.js';
 import type { LoadPolicy } from '../cache/load/policy.js';
-import { defaultCacheOrUndefined, getCache } from '../cache/registry.js';
+import { cacheFor } from '../cache/registry.js';
 import type { Duration } from '../core/durations.js';
 import type { CacheableDefinition } from './cacheable-definition.js';
 import { decorateMethod } from './method-site.js';
@@ -93,7 +93,7 @@ export function CachePut<Args extends unknown[] = never[], R = unknown, Method e
         const result: unknown = await original.apply(this, args);
         if (condition !== undefined && !condition(...args)) return result;
         if (unless !== undefined && (await unless(result, ...args))) return result;
-        const cache = cacheName === undefined ? (defaultCacheOrUndefined() ?? getCache()) : getCache(cacheName);
+        const cache = cacheFor(this, cacheName);
         if (resultArgs !== undefined) {
           const targetArgs = resultArgs(result, ...args);
           return cache.put((definition as CacheableDefinition).keyFor(this, targetArgs), policyFor(definition, writer.label), result, targetArgs);

@@ -1,4 +1,4 @@
-import { getCache, defaultCacheOrUndefined } from '../cache/registry.js';
+import { cacheFor } from '../cache/registry.js';
 import type { LoadPolicy } from '../cache/load/policy.js';
 import { FRESHNESS_OPTION_NAMES, parseFreshness, type FreshnessOptions, type FreshnessParts } from '../cache/load/freshness.js';
 import type { Duration } from '../core/durations.js';
@@ -79,7 +79,7 @@ export function Cacheable<Args extends unknown[] = never[], R = unknown>(options
           if (condition !== undefined && !(condition as (...a: unknown[]) => boolean)(...args)) {
             return Promise.resolve(original.apply(this, args));
           }
-          const cache = cacheName === undefined ? (defaultCacheOrUndefined() ?? getCache()) : getCache(cacheName);
+          const cache = cacheFor(this, cacheName);
           const namespace = definition.namespaceFor(this);
           const id = definition.idFor(this, args);
           const result = cache.load(namespace, id, definition.policy, this, original, args);

@@ -2,7 +2,7 @@ import type { Cache } from '../cache/cache.js';
 import type { FreshnessOptions } from '../cache/load/freshness.js';
 import { FRESHNESS_OPTION_NAMES, parseFreshness } from '../cache/load/freshness.js';
 import type { LoadPolicy } from '../cache/load/policy.js';
-import { defaultCacheOrUndefined, getCache } from '../cache/registry.js';
+import { cacheFor } from '../cache/registry.js';
 import type { Duration } from '../core/durations.js';
 import { InvalidOptionError } from '../core/errors.js';
 import { customId } from '../keys/custom-id.js';
@@ -84,7 +84,8 @@ export function memoize<Args extends unknown[], R>(fn: (...args: Args) => Promis
   const refreshPolicy: LoadPolicy = { ...policy, forceFresh: true };
   claimNamespace(namespace, fn, MEMBER, decorationOrigin());
   const { cache: cacheName, condition, key } = options;
-  const cacheOf = (): Cache => (cacheName === undefined ? (defaultCacheOrUndefined() ?? getCache()) : getCache(cacheName));
+  // A plain function belongs to no application's scope: the registered caches.
+  const cacheOf = (): Cache => cacheFor(undefined, cacheName);
   const idOf = (args: readonly unknown[]): string => (key === undefined ? encodeArgs(args, label) : customId((key as (...a: readonly unknown[]) => unknown)(...args), label));
 
   const memoized = function (this: unknown, ...args: Args): Promise<R> {

@@ -1,7 +1,8 @@
 // Type-checks the published declarations (dist/, so run `npm run build` first) the way consumers
 // do: with TypeScript 5.0 (the oldest supported) and the current TypeScript, each with standard
-// decorators and with experimentalDecorators, for an ES module and a CommonJS consumer, a consumer
-// without Node's types in its `types`, and one without ioredis installed.
+// decorators and with experimentalDecorators, for an ES module and a CommonJS consumer, a NestJS
+// consumer of cacheflight/nestjs, a consumer without Node's types in its `types`, and one without
+// ioredis (or NestJS) installed.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,13 +22,15 @@ if (!existsSync('dist/esm/index.d.ts') || !existsSync('dist/cjs/index.d.ts')) {
 }
 const common = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', 'false'];
 const modes = { 'standard decorators': [], experimentalDecorators: ['--experimentalDecorators', '--emitDecoratorMetadata'] };
-const files = ['spec/types/consumer.ts', 'spec/types/consumer-commonjs.cts'];
+const files = ['spec/types/consumer.ts', 'spec/types/consumer-commonjs.cts', 'spec/types/consumer-nestjs.ts'];
+// Nest's decorators are legacy ones: a Nest service with them is checked with experimentalDecorators only.
+const filesOf = (mode) => (mode === 'experimentalDecorators' ? [...files, 'spec/types/consumer-nestjs-legacy.ts'] : files);
 
 let failed = false;
 for (const [compiler, [bin, ...own]] of Object.entries(compilers)) {
   for (const [mode, flags] of Object.entries(modes)) {
     try {
-      execFileSync(process.execPath, [bin, ...own, ...common, ...flags, ...files], { stdio: 'pipe' });
+      execFileSync(process.execPath, [bin, ...own, ...common, ...flags, ...filesOf(mode)], { stdio: 'pipe' });
       console.log(`ok   ${compiler}, ${mode}`);
     } catch (error) {
       failed = true;
