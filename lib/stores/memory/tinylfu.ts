@@ -1,0 +1,194 @@
+/**
+ * The memory store's default eviction policy, W-TinyLFU (Einziger, Friedman and Manes, "TinyLFU:
+ * A Highly Efficient Cache Admission Policy", 2017), in the form Caffeine gives it:
+ *
+ * - a new entry enters the **window**, a small LRU (1% of the bound to start with);
+ * - the window's least recently used entry, pushed out by a new one, is a **candidate** for the
+ *   main region, a segmented LRU: **probation** (entries seen once there) and **protected**
+ *   (entries hit while on probation, up to 80% of the main region; its overflow goes back to
+ *   probation);
+ * - when the store is full, the candidate is admitted only if its estimated frequency (see
+ *   {@link FrequencySketch}) is above that of probation's least recently used entry, the
+ *   **victim**, which then leaves; otherwise the candidate leaves. A warm candidate (estimate >= 6)
+ *   that loses is still admitted once in 128 times (a seeded draw), so a flood of colliding hot
+ *   keys cannot lock the main region;
+ * - the window's size adapts by hill climbing: every sample of requests, the window grows or
+ *   shrinks by a step in the direction that last raised the hit ratio; the step decays and
+ *   restarts when the hit ratio jumps (the workload changed). A recency-heavy workload so gets a
+ *   large window (LRU-like), a frequency-heavy one a small one.
+ *
+ * The lists live in the store's {@link SlotTable}; a hit is a sketch increment (a few integer
+ * operations on the hash kept in the slot) and a list move, no allocation.
+ */
+import { FrequencySketch, mix32 } from './sketch.js';
+import { NO_SLOT, type SlotTable } from './slots.js';
+
+/** List of the admission window. */
+export const WINDOW = 0;
+/** List of the main region's probation segment. */
+export const PROBATION = 1;
+/** List of the main region's protected segment. */
+export const PROTECTED = 2;
+/** Lists a W-TinyLFU slot table has. */
+export const TINYLFU_LISTS = 3;
+
+/** Share of the bound the window starts with. */
+const INITIAL_WINDOW = 0.01;
+/** Share of the main region the protected segment may hold. */
+const PROTECTED_SHARE = 0.8;
+/** A losing candidate estimated at least this often is sometimes admitted anyway. */
+const WARM_CANDIDATE = 6;
+/** Hill climbing: the first step, as a share of the bound. */
+const CLIMB_STEP = 0.0625;
+/** Hill climbing: a hit-ratio change this large restarts the steps at {@link CLIMB_STEP}. */
+const CLIMB_RESTART = 0.05;
+/** Hill climbing: each step is this share of the previous one. */
+const CLIMB_DECAY = 0.98;
+/** Hill climbing: requests per sample, as a multiple of the bound (at least {@link MIN_SAMPLE}). */
+const SAMPLE_PER_ENTRY = 1;
+/** Hill climbing: the fewest requests of a sample. */
+const MIN_SAMPLE = 256;
+
+/** The window's initial bound for a store bound of `maximum` entries. */
+export function initialWindow(maximum: number): number {
+  return Math.max(1, maximum - Math.floor(maximum * (1 - INITIAL_WINDOW)));
+}
+
+/** The protected segment's bound when the window holds up to `window` of `maximum` entries. */
+export function protectedFor(maximum: number, window: number): number {
+  return Math.floor((maximum - window) * PROTECTED_SHARE);
+}
+
+/** W-TinyLFU over a {@link SlotTable} of {@link TINYLFU_LISTS} lists; see the module comment. */
+export class WTinyLfu {
+  /** The frequency sketch, sized with the table. */
+  sketch: FrequencySketch;
+  /** Most entries the window holds before pushing its oldest to probation. */
+  windowMax: number;
+  /** Most entries the protected segment holds before demoting its oldest to probation. */
+  protectedMax: number;
+
+  readonly #slots: SlotTable;
+  readonly #maximum: number;
+  /** State of the admission draw (xorshift32). */
+  #random: number;
+  #hits = 0;
+  #requests = 0;
+  #previousHitRatio = 0;
+  #step: number;
+  /** Requests per hill-climbing sample. */
+  readonly #period: number;
+
+  /**
+   * @param slots - the store's table, made with {@link TINYLFU_LISTS} lists
+   * @param maximum - the store's bound
+   * @param seed - the store's hash seed (also seeds the admission draw)
+   */
+  constructor(slots: SlotTable, maximum: number, seed: number) {
+    this.#slots = slots;
+    this.#maximum = maximum;
+    this.windowMax = initialWindow(maximum);
+    this.protectedMax = protectedFor(maximum, this.windowMax);
+    this.#step = -CLIMB_STEP * maximum;
+    this.#period = Math.max(MIN_SAMPLE, Math.min(SAMPLE_PER_ENTRY * maximum, 2 ** 30));
+    this.#random = mix32(seed ^ 0x2545f491) | 1;
+    this.sketch = new FrequencySketch(Math.min(maximum, slots.expiresAt.length));
+    slots.onGrow = (capacity) => this.sketch.grow(capacity);
+  }
+
+  /** A hit on `slot`: count it, and refresh its recency (promoting it from probation). */
+  onHit(slot: number): void {
+    const slots = this.#slots;
+    this.sketch.increment(slots.hashes[slot] as number);
+    const list = slots.listOf[slot] as number;
+    if (list === PROBATION) {
+      slots.moveTo(slot, PROTECTED);
+      this.#demote();
+    } else {
+      slots.touch(slot);
+    }
+    this.#hits++;
+    if (++this.#requests >= this.#period) this.#climb();
+  }
+
+  /** A lookup that found nothing live. */
+  onMiss(): void {
+    if (++this.#requests >= this.#period) this.#climb();
+  }
+
+  /** Count a key about to be written (its first occurrence, or an overwrite). */
+  onWrite(hash: number): void {
+    this.sketch.increment(hash);
+  }
+
+  /**
+   * The slot to free before a full store takes a new entry: the candidate or the victim, by their
+   * estimates. An admitted candidate moves to probation here.
+   */
+  victim(): number {
+    const slots = this.#slots;
+    const candidate = slots.lengths[WINDOW]! >= this.windowMax ? slots.oldest(WINDOW) : NO_SLOT;
+    let victim = slots.oldest(PROBATION);
+    if (victim === NO_SLOT) victim = slots.oldest(PROTECTED);
+    if (candidate === NO_SLOT) return victim === NO_SLOT ? slots.oldest(WINDOW) : victim;
+    if (victim === NO_SLOT) return candidate;
+    if (this.#admit(slots.hashes[candidate] as number, slots.hashes[victim] as number)) {
+      slots.moveTo(candidate, PROBATION);
+      return victim;
+    }
+    return candidate;
+  }
+
+  /** After `slot` was added to the window: push the window's overflow to probation. */
+  afterAdd(): void {
+    const slots = this.#slots;
+    while (slots.lengths[WINDOW]! > this.windowMax) slots.moveTo(slots.oldest(WINDOW), PROBATION);
+  }
+
+  /** Forget counts and sizing (the store was cleared): a fresh sketch for `capacity` entries. */
+  clear(capacity = 16): void {
+    this.sketch = new FrequencySketch(Math.min(this.#maximum, capacity));
+    this.windowMax = initialWindow(this.#maximum);
+    this.protectedMax = protectedFor(this.#maximum, this.windowMax);
+    this.#hits = this.#requests = 0;
+    this.#previousHitRatio = 0;
+    this.#step = -CLIMB_STEP * this.#maximum;
+  }
+
+  #admit(candidate: number, victim: number): boolean {
+    const candidateFrequency = this.sketch.frequency(candidate);
+    if (candidateFrequency > this.sketch.frequency(victim)) return true;
+    if (candidateFrequency < WARM_CANDIDATE) return false;
+    let x = this.#random;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#random = x;
+    return (x & 127) === 0;
+  }
+
+  /** Demote protected's overflow to probation. */
+  #demote(): void {
+    const slots = this.#slots;
+    while (slots.lengths[PROTECTED]! > this.protectedMax) slots.moveTo(slots.oldest(PROTECTED), PROBATION);
+  }
+
+  /** One hill-climbing step at the end of a sample (only once the store is full: before, nothing is evicted). */
+  #climb(): void {
+    const requests = this.#requests;
+    const hitRatio = this.#hits / requests;
+    this.#hits = this.#requests = 0;
+    if (this.#slots.size < this.#maximum) return;
+    const change = hitRatio - this.#previousHitRatio;
+    const amount = change >= 0 ? this.#step : -this.#step;
+    this.#step = Math.abs(change) >= CLIMB_RESTART ? CLIMB_STEP * this.#maximum * (amount >= 0 ? 1 : -1) : CLIMB_DECAY * amount;
+    this.#previousHitRatio = hitRatio;
+    const window = Math.min(this.#maximum, Math.max(1, Math.round(this.windowMax + amount)));
+    if (window === this.windowMax) return;
+    this.windowMax = window;
+    this.protectedMax = protectedFor(this.#maximum, window);
+    const slots = this.#slots;
+    while (slots.lengths[WINDOW]! > window) slots.moveTo(slots.oldest(WINDOW), PROBATION);
+    this.#demote();
+  }
+}
