@@ -199,7 +199,7 @@ describe('memoryStore W-TinyLFU', () => {
 
 /**
  * W-TinyLFU written plainly from its description: three Maps in recency order (oldest first), a
- * 4-bit count-min sketch as an array of counters, hill climbing of the window. Written apart from
+ * 4-bit count-min sketch as an array of counters, the window sized toward equal hit densities. Written apart from
  * the store's code on purpose; it shares only the hash function (and the sketch's layout, so that
  * collisions, and so estimates, are the same).
  */
@@ -219,9 +219,8 @@ class ReferenceTinyLfu {
   used = 0;
   random: number;
   hits = 0;
+  windowHits = 0;
   requests = 0;
-  previousHitRatio = 0;
-  step: number;
   readonly period: number;
 
   constructor(
@@ -234,7 +233,6 @@ class ReferenceTinyLfu {
     this.counters = new Array<number>(wordsOf(this.capacity) * 8).fill(0);
     this.sampleSize = 10 * this.capacity;
     this.random = mix32(seed ^ 0x2545f491) | 1;
-    this.step = -0.0625 * maximum;
     this.period = Math.max(256, maximum);
   }
 
@@ -247,6 +245,7 @@ class ReferenceTinyLfu {
       const value = list.get(key);
       if (value === undefined) continue;
       this.increment(this.hashes.get(key) as number);
+      if (name === 'window') this.windowHits++;
       list.delete(key);
       if (name === 'probation') {
         this.protected.set(key, value);
@@ -326,14 +325,14 @@ class ReferenceTinyLfu {
 
   request(): void {
     if (++this.requests < this.period) return;
-    const hitRatio = this.hits / this.requests;
-    this.hits = this.requests = 0;
+    const windowHits = this.windowHits;
+    const mainHits = this.hits - windowHits;
+    this.hits = this.windowHits = this.requests = 0;
     if (this.size < this.maximum) return;
-    const change = hitRatio - this.previousHitRatio;
-    const amount = change >= 0 ? this.step : -this.step;
-    this.step = Math.abs(change) >= 0.05 ? 0.0625 * this.maximum * (amount >= 0 ? 1 : -1) : 0.98 * amount;
-    this.previousHitRatio = hitRatio;
-    const window = Math.min(this.maximum, Math.max(1, Math.round(this.windowMax + amount)));
+    // Toward equal hits per entry in window and main region, by the log of their ratio.
+    const error = Math.log((windowHits + 0.5) / this.windowMax / ((mainHits + 0.5) / Math.max(1, this.maximum - this.windowMax)));
+    const step = Math.sign(error) * Math.min(0.3 * this.maximum, Math.abs(error) * 0.03 * this.maximum);
+    const window = Math.min(this.maximum, Math.max(Math.max(1, Math.floor(this.maximum * 0.02)), Math.round(this.windowMax + step)));
     if (window === this.windowMax) return;
     this.windowMax = window;
     this.protectedMax = Math.floor((this.maximum - window) * 0.8);
