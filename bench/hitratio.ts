@@ -20,15 +20,13 @@ import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { memoryStore, type MemoryStorePolicy } from '../lib/stores/memory.js';
 import { BENCH_DIR } from './harness/child.js';
+import { HITRATIO_END, HITRATIO_START } from './harness/hitratio-section.js';
 
 const quick = process.argv.includes('--quick');
 const tracesDir = process.argv.find((arg) => arg.startsWith('--traces='))?.slice('--traces='.length) ?? join(BENCH_DIR, '..', '..', 'shared', 'traces');
 const onlyWorkloads = process.argv.find((arg) => arg.startsWith('--workloads='))?.slice('--workloads='.length).split(',');
 const SIZES = [250, 500, 1_000, 2_500, 5_000, 10_000];
 const POLICIES: readonly MemoryStorePolicy[] = ['tinylfu', 'lru'];
-/** Section markers in RESULTS.md. */
-export const HITRATIO_START = '<!-- hitratio:start -->';
-export const HITRATIO_END = '<!-- hitratio:end -->';
 
 /** One workload: integer keys in request order. */
 interface Trace {
@@ -412,7 +410,7 @@ async function main(): Promise<void> {
   const section = [
     '## Hit ratios (npm run bench:hitratio)',
     '',
-    `Produced by \`npm run bench:hitratio\` (bench/hitratio.ts) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}. Each workload is replayed against a cache bounded to N entries: a request is a hit when the key is present; on a miss the key is inserted. The memory store is driven through its public \`get\`/\`set\` (infinite TTL); "optimal" is Belady's MIN computed from next-use distances. Figures are hit ratios in percent.`,
+    `Produced by \`npm run bench:hitratio\` (bench/hitratio.ts) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}. Each workload is replayed against a cache bounded to N entries: a request is a hit when the key is present; on a miss the key is inserted. The memory store is driven through its public \`get\`/\`set\` (infinite TTL); "optimal" is Belady's MIN computed from next-use distances. Figures are hit ratios in percent. The store draws its hash seed at random per process, so W-TinyLFU's figures move by a few tenths of a point between runs (hash collisions in the sketch differ); LRU's and the optimum's do not move.`,
     '',
     'Workloads:',
     '',
@@ -434,4 +432,4 @@ async function main(): Promise<void> {
   console.error('hitratio: wrote bench/hitratio.svg and the hit-ratio section of bench/RESULTS.md');
 }
 
-if (process.argv[1]?.endsWith('hitratio.ts')) await main();
+await main();
