@@ -1,7 +1,7 @@
 /**
  * The frequency sketch of the memory store's W-TinyLFU policy, and the seeded hash of its keys.
  *
- * A count-min sketch of 4-bit counters, 16 counters per 64-bit word pair: `2 * ceilPow2(n)`
+ * A count-min sketch of 4-bit counters, 8 per 32-bit word (an `Int32Array`): `2 * ceilPow2(n)`
  * 32-bit words for `n` entries, so 8 bytes per entry at a power-of-two bound (up to 16 just above
  * one). The words are grouped in blocks of 16 (64 bytes, one cache line): a key's four counters
  * all live in one block, one in each quarter of it, picked by the key's hash. An estimate is the
@@ -73,7 +73,7 @@ function locate(length: number, hash: number, words: Int32Array, shifts: Int32Ar
 /** A 4-bit count-min sketch with periodic halving; see the module comment. */
 export class FrequencySketch {
   /** The counters, 8 per word. */
-  table: Uint32Array;
+  table: Int32Array;
   /** Increments between two agings: 10 times the entries the sketch is sized for. */
   sampleSize: number;
   /** Increments since the last aging (less the correction of each aging). */
@@ -86,7 +86,7 @@ export class FrequencySketch {
 
   /** @param entries - the entries to size for: `2 * ceilPow2(entries)` words, at least 16 */
   constructor(entries: number) {
-    this.table = new Uint32Array(wordsFor(entries));
+    this.table = new Int32Array(wordsFor(entries));
     this.sampleSize = 10 * Math.max(1, entries);
   }
 
@@ -110,16 +110,35 @@ export class FrequencySketch {
     const block = (hash & ((table.length >>> 4) - 1)) << 4;
     let spread = Math.imul(hash, 0x31848bab);
     spread ^= spread >>> 14;
+    // Unrolled: one counter in each quarter of the block (4 words each).
+    const w0 = block + (spread & 3);
+    const w1 = block + 4 + ((spread >>> 8) & 3);
+    const w2 = block + 8 + ((spread >>> 16) & 3);
+    const w3 = block + 12 + ((spread >>> 24) & 3);
+    const s0 = ((spread >>> 2) & 7) << 2;
+    const s1 = ((spread >>> 10) & 7) << 2;
+    const s2 = ((spread >>> 18) & 7) << 2;
+    const s3 = ((spread >>> 26) & 7) << 2;
+    const v0 = table[w0] as number;
+    const v1 = table[w1] as number;
+    const v2 = table[w2] as number;
+    const v3 = table[w3] as number;
     let added = false;
-    for (let i = 0; i < 4; i++) {
-      const bits = spread >>> (i << 3);
-      const word = block + (i << 2) + (bits & 3);
-      const shift = ((bits >>> 2) & 7) << 2;
-      const value = table[word] as number;
-      if (((value >>> shift) & 15) !== 15) {
-        table[word] = value + (1 << shift);
-        added = true;
-      }
+    if (((v0 >>> s0) & 15) !== 15) {
+      table[w0] = (v0 + (1 << s0)) | 0;
+      added = true;
+    }
+    if (((v1 >>> s1) & 15) !== 15) {
+      table[w1] = (v1 + (1 << s1)) | 0;
+      added = true;
+    }
+    if (((v2 >>> s2) & 15) !== 15) {
+      table[w2] = (v2 + (1 << s2)) | 0;
+      added = true;
+    }
+    if (((v3 >>> s3) & 15) !== 15) {
+      table[w3] = (v3 + (1 << s3)) | 0;
+      added = true;
     }
     if (added && ++this.additions >= this.sampleSize) this.age();
   }
@@ -147,7 +166,7 @@ export class FrequencySketch {
     this.sampleSize = 10 * Math.max(1, entries);
     if (words <= this.table.length) return;
     const old = this.table;
-    const table = new Uint32Array(words);
+    const table = new Int32Array(words);
     for (let at = 0; at < words; at += old.length) table.set(old, at);
     this.table = table;
   }
@@ -173,7 +192,7 @@ function popcount(value: number): number {
 }
 
 function randomUint32(): number {
-  const value = new Uint32Array(1);
+  const value = new Int32Array(1);
   globalThis.crypto.getRandomValues(value);
   return (value[0] as number) | 0;
 }

@@ -128,8 +128,12 @@ export class SlotTable {
     this.values[slot] = value;
     this.owners[slot] = owner;
     this.expiresAt[slot] = expiresAt;
-    if (this.#lists > 1) this.hashes[slot] = hash;
+    if (this.#lists > 1) {
+      this.hashes[slot] = hash;
+      this.listOf[slot] = list;
+    }
     this.#link(slot, list);
+    this.lengths[list] = (this.lengths[list] as number) + 1;
     this.size++;
     return slot;
   }
@@ -138,19 +142,25 @@ export class SlotTable {
   touch(slot: number): void {
     const list = this.#lists === 1 ? 0 : (this.listOf[slot] as number);
     if (slot === this.#newest[list]) return;
-    this.#unlink(slot);
+    this.#unlink(slot, list);
     this.#link(slot, list);
   }
 
   /** Move `slot` to the newest end of `list`. */
   moveTo(slot: number, list: number): void {
-    this.#unlink(slot);
+    const from = this.listOf[slot] as number;
+    this.#unlink(slot, from);
+    this.lengths[from] = (this.lengths[from] as number) - 1;
+    this.listOf[slot] = list;
     this.#link(slot, list);
+    this.lengths[list] = (this.lengths[list] as number) + 1;
   }
 
   /** Empty `slot` (dropping its references) and put it on the free list. */
   remove(slot: number): void {
-    this.#unlink(slot);
+    const list = this.#lists === 1 ? 0 : (this.listOf[slot] as number);
+    this.#unlink(slot, list);
+    this.lengths[list] = (this.lengths[list] as number) - 1;
     this.ids[slot] = undefined;
     this.values[slot] = undefined;
     this.owners[slot] = undefined;
@@ -207,6 +217,7 @@ export class SlotTable {
     this.listOf = new Uint8Array(kept);
   }
 
+  /** Link `slot` as the newest of `list` (its length and list number are the caller's). */
   #link(slot: number, list: number): void {
     const newest = this.#newest[list] as number;
     this.#older[slot] = newest;
@@ -214,12 +225,10 @@ export class SlotTable {
     if (newest === NO_SLOT) this.#oldest[list] = slot;
     else this.#newer[newest] = slot;
     this.#newest[list] = slot;
-    if (this.#lists > 1) this.listOf[slot] = list;
-    this.lengths[list] = (this.lengths[list] as number) + 1;
   }
 
-  #unlink(slot: number): void {
-    const list = this.#lists === 1 ? 0 : (this.listOf[slot] as number);
+  /** Take `slot` out of `list` (its length is the caller's). */
+  #unlink(slot: number, list: number): void {
     const newer = this.#newer[slot] as number;
     const older = this.#older[slot] as number;
     if (slot === this.#cursor) this.#cursor = newer;
@@ -227,7 +236,6 @@ export class SlotTable {
     else this.#older[newer] = older;
     if (older === NO_SLOT) this.#oldest[list] = newer;
     else this.#newer[older] = newer;
-    this.lengths[list] = (this.lengths[list] as number) - 1;
   }
 
   #grow(): void {
