@@ -222,6 +222,11 @@ class ReferenceTinyLfu {
   windowHits = 0;
   requests = 0;
   readonly period: number;
+  // Candidates turned away in the current sample, by hash bucket, and writes of them since.
+  readonly rejected = new Set<number>();
+  readonly rejectedBuckets: number;
+  regrets = 0;
+  falseRegrets = 0;
 
   constructor(
     readonly maximum: number,
@@ -234,6 +239,9 @@ class ReferenceTinyLfu {
     this.sampleSize = 10 * this.capacity;
     this.random = mix32(seed ^ 0x2545f491) | 1;
     this.period = Math.max(256, maximum);
+    let buckets = 64;
+    while (buckets < maximum * 4) buckets *= 2;
+    this.rejectedBuckets = buckets;
   }
 
   get size(): number {
@@ -264,6 +272,9 @@ class ReferenceTinyLfu {
   set(key: string, hash: number, value: number): void {
     this.delete(key);
     this.increment(hash);
+    const bucket = hash & (this.rejectedBuckets - 1);
+    this.falseRegrets += this.rejected.size / this.rejectedBuckets;
+    if (this.rejected.delete(bucket)) this.regrets++;
     if (this.size >= this.maximum) this.remove(this.victim());
     // The store's table grows when every slot handed out is held and it is at capacity.
     if (this.size === this.used) {
@@ -308,7 +319,10 @@ class ReferenceTinyLfu {
       this.random = x;
       admit = (x & 127) === 0;
     }
-    if (!admit) return candidate;
+    if (!admit) {
+      this.rejected.add((this.hashes.get(candidate) as number) & (this.rejectedBuckets - 1));
+      return candidate;
+    }
     this.moveOldest(this.window, this.probation);
     return victim;
   }
@@ -325,9 +339,12 @@ class ReferenceTinyLfu {
 
   request(): void {
     if (++this.requests < this.period) return;
-    const windowHits = this.windowHits;
-    const mainHits = this.hits - windowHits;
-    this.hits = this.windowHits = this.requests = 0;
+    // The window is credited with the turned-away candidates written again too.
+    // (less those that keys never turned away would find by chance).
+    const windowHits = this.windowHits + Math.max(0, this.regrets - this.falseRegrets);
+    const mainHits = this.hits - this.windowHits;
+    this.hits = this.windowHits = this.requests = this.regrets = this.falseRegrets = 0;
+    this.rejected.clear();
     if (this.size < this.maximum) return;
     // Toward equal hits per entry in window and main region, by the log of their ratio.
     const error = Math.log((windowHits + 0.5) / this.windowMax / ((mainHits + 0.5) / Math.max(1, this.maximum - this.windowMax)));

@@ -15,8 +15,12 @@
  * - the window's size adapts: every sample (as many requests as the bound), it moves toward
  *   equal hit densities (hits per entry held) of window and main region, by a step proportional
  *   to the log of their ratio (Caffeine's "density climber"; its cross-sample hit-ratio climber
- *   measured worse on the benchmark's workloads). A recency-heavy workload so gets a large window
- *   (LRU-like), a frequency-heavy one a small one (never below 2% of the bound).
+ *   measured worse on the benchmark's workloads). The window's hits include its **regrets**:
+ *   writes of keys the admission filter turned away earlier in the sample (a one-hash Bloom
+ *   filter of 4 bits per entry remembers them), the hits a larger window would have had; without
+ *   them the densities settle on too small a window for recency-heavy workloads. A recency-heavy
+ *   workload so gets a large window (LRU-like), a frequency-heavy one a small one (never below 2%
+ *   of the bound).
  *
  * The lists live in the store's {@link SlotTable}; a hit is a sketch increment (a few integer
  * operations on the hash kept in the slot) and a list move, no allocation.
@@ -47,6 +51,8 @@ const GAIN = 0.03;
 const MAX_STEP = 0.3;
 /** Window sizing: the fewest requests of a sample (a sample is otherwise as many requests as the bound). */
 const MIN_SAMPLE = 256;
+/** Bits of the rejected-candidates filter per entry of the bound (rounded up to a power of two). */
+const REJECTED_BITS_PER_ENTRY = 4;
 
 /** The window's initial bound for a store bound of `maximum` entries. */
 export function initialWindow(maximum: number): number {
@@ -74,6 +80,15 @@ export class WTinyLfu {
   /** The current sample: hits, hits on the window, requests. */
   #hits = 0;
   #windowHits = 0;
+  /** Writes, in the current sample, of keys the admission filter turned away in it. */
+  #regrets = 0;
+  /** How many of {@link #regrets} chance alone explains (bits set by other keys). */
+  #falseRegrets = 0;
+  /** Bits set in {@link #rejected}. */
+  #rejectedSet = 0;
+  /** A bit per hash bucket: candidates turned away in the current sample (a one-hash Bloom filter). */
+  readonly #rejected: Int32Array;
+  readonly #rejectedMask: number;
   #requests = 0;
   /** Requests per window-sizing sample. */
   readonly #period: number;
@@ -92,6 +107,10 @@ export class WTinyLfu {
     this.protectedMax = protectedFor(maximum, this.windowMax);
     this.#period = Math.max(MIN_SAMPLE, Math.min(maximum, 2 ** 30));
     this.#minWindow = Math.max(1, Math.floor(maximum * WINDOW_FLOOR));
+    let bits = 64;
+    while (bits < maximum * REJECTED_BITS_PER_ENTRY && bits < 2 ** 26) bits *= 2;
+    this.#rejected = new Int32Array(bits / 32);
+    this.#rejectedMask = bits - 1;
     this.#random = mix32(seed ^ 0x2545f491) | 1;
     this.sketch = new FrequencySketch(Math.min(maximum, slots.expiresAt.length));
     slots.onGrow = (capacity) => this.sketch.grow(capacity);
@@ -121,6 +140,19 @@ export class WTinyLfu {
   /** Count a key about to be written (its first occurrence, or an overwrite). */
   onWrite(hash: number): void {
     this.sketch.increment(hash);
+    // A key requested again soon after the admission filter turned it away: a hit a larger
+    // window would have had.
+    const bit = hash & this.#rejectedMask;
+    const word = bit >>> 5;
+    const mask = 1 << (bit & 31);
+    const value = this.#rejected[word] as number;
+    // What a key never turned away would find set by chance, taken off again at the sample's end.
+    this.#falseRegrets += this.#rejectedSet / (this.#rejectedMask + 1);
+    if ((value & mask) !== 0) {
+      this.#regrets++;
+      this.#rejectedSet--;
+      this.#rejected[word] = value & ~mask;
+    }
   }
 
   /**
@@ -138,6 +170,13 @@ export class WTinyLfu {
       slots.moveTo(candidate, PROBATION);
       return victim;
     }
+    const bit = (slots.hashes[candidate] as number) & this.#rejectedMask;
+    const word = this.#rejected[bit >>> 5] as number;
+    const mask = 1 << (bit & 31);
+    if ((word & mask) === 0) {
+      this.#rejected[bit >>> 5] = word | mask;
+      this.#rejectedSet++;
+    }
     return candidate;
   }
 
@@ -152,7 +191,8 @@ export class WTinyLfu {
     this.sketch = new FrequencySketch(Math.min(this.#maximum, capacity));
     this.windowMax = initialWindow(this.#maximum);
     this.protectedMax = protectedFor(this.#maximum, this.windowMax);
-    this.#hits = this.#windowHits = this.#requests = 0;
+    this.#hits = this.#windowHits = this.#requests = this.#regrets = this.#falseRegrets = this.#rejectedSet = 0;
+    this.#rejected.fill(0);
   }
 
   #admit(candidate: number, victim: number): boolean {
@@ -180,9 +220,11 @@ export class WTinyLfu {
    * densities alike, cancels out (Caffeine's density climber, for large caches).
    */
   #climb(): void {
-    const windowHits = this.#windowHits;
-    const mainHits = this.#hits - windowHits;
-    this.#hits = this.#windowHits = this.#requests = 0;
+    // The window is credited with its hits and with the candidates it let go too early.
+    const windowHits = this.#windowHits + Math.max(0, this.#regrets - this.#falseRegrets);
+    const mainHits = this.#hits - this.#windowHits;
+    this.#hits = this.#windowHits = this.#requests = this.#regrets = this.#falseRegrets = this.#rejectedSet = 0;
+    this.#rejected.fill(0);
     const max = this.#maximum;
     if (this.#slots.size < max) return;
     // +0.5: a region without a hit in the sample still has a (low) density.
