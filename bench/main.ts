@@ -7,11 +7,12 @@
  * Options: --smoke, --only=<row name part> (the floor rows always run), --scenarios=A,B,C,D,E,F
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redisServerAvailable, startRedisServer, type RedisServerHandle } from '../spec/helpers/redis-server.js';
 import { BENCH_DIR, messageOf, runChild, type BenchConfig, type ScenarioResult } from './harness/child.js';
 import { describeEnvironment } from './harness/env.js';
+import { HITRATIO_END, HITRATIO_START } from './harness/hitratio-section.js';
 import { evaluateTargets, renderEnvironment, renderSetups, renderTable, renderTargets, smokeProblems } from './harness/report.js';
 
 const smoke = process.argv.includes('--smoke') || process.env['BENCH_SMOKE'] === '1';
@@ -99,7 +100,13 @@ if (smoke) {
   process.exit(0);
 }
 if (!only && wanted.length === SCENARIOS.length) {
-  writeFileSync(join(BENCH_DIR, 'RESULTS.md'), markdown);
+  // The hit-ratio section (npm run bench:hitratio) is kept as it was.
+  const resultsPath = join(BENCH_DIR, 'RESULTS.md');
+  const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
+  const start = previous.indexOf(HITRATIO_START);
+  const end = previous.indexOf(HITRATIO_END);
+  const kept = start !== -1 && end > start ? `\n${previous.slice(start, end + HITRATIO_END.length)}\n` : '';
+  writeFileSync(resultsPath, markdown + kept);
   console.error('bench: wrote bench/RESULTS.md');
 } else {
   console.error('bench: partial run (--only/--scenarios): bench/RESULTS.md left as it was');

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry of `npm run bench` (and `npm run bench -- --smoke`): installs the bench's own
 // dependencies when they are missing or stale (npm ci in bench/), then runs bench/main.ts under
-// the bench's tsx with the repo's tsconfig.json (TC39 standard decorators).
+// the bench's tsx with the repo's tsconfig.json (TC39 standard decorators). With --hitratio
+// (`npm run bench:hitratio`), runs bench/hitratio.ts instead: the hit-ratio replays.
 // Plain JavaScript on purpose: it must run before anything is installed.
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -24,7 +25,10 @@ if (!existsSync(installed) || statSync(lock).mtimeMs > statSync(installed).mtime
 }
 
 const tsx = import.meta.resolve('tsx');
-const child = spawn(process.execPath, ['--import', tsx, join(benchDir, 'main.ts'), ...process.argv.slice(2)], {
+const hitratio = process.argv.includes('--hitratio');
+const entry = join(benchDir, hitratio ? 'hitratio.ts' : 'main.ts');
+const args = process.argv.slice(2).filter((arg) => arg !== '--hitratio');
+const child = spawn(process.execPath, ['--import', tsx, entry, ...args], {
   cwd: repoDir,
   stdio: 'inherit',
   env: { ...process.env, BENCH_TSX: tsx, TSX_TSCONFIG_PATH: process.env.BENCH_TSCONFIG ?? join(repoDir, 'tsconfig.json') },

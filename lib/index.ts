@@ -39,7 +39,7 @@ export type { TargetOptions } from './decorators/target-entry.js';
 export type { AsyncMethodDecorator, CacheSelection, NoInference } from './decorators/types.js';
 export { encodeArgs } from './keys/encode-args.js';
 export { cacheKey, type CacheKeyed } from './keys/cache-key.js';
-export { memoryStore, type MemoryStore, type MemoryStoreOptions, type MemoryStoreStats } from './stores/memory.js';
+export { memoryStore, type MemoryStore, type MemoryStoreOptions, type MemoryStorePolicy, type MemoryStoreStats } from './stores/memory.js';
 export {
   DEFAULT_CLUSTER_SHARDS,
   DEFAULT_COMMAND_TIMEOUT_MS,

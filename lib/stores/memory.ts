@@ -1,9 +1,10 @@
 /**
- * The in-process store: a bounded LRU that answers every call synchronously, so a cache hit does
- * no promise work.
+ * The in-process store: bounded, frequency-aware by default (W-TinyLFU, see `memory/tinylfu.ts`;
+ * `policy: 'lru'` for plain LRU), answering every call synchronously, so a cache hit does no
+ * promise work.
  *
  * Layout: each namespace's live scope maps ids to slots of a {@link SlotTable} (parallel arrays
- * plus a recency list of slot numbers). A hit is two map lookups (the namespace's, on a string
+ * plus recency lists of slot numbers). A hit is two map lookups (the namespace's, on a string
  * whose hash V8 keeps, then the id's), a few integer writes and one small `{ value, expiresAt }`
  * answer. Dead entries (past their last window, namespace
  * cleared, tag invalidated) are never returned and are freed without a timer: on access, by a
@@ -14,13 +15,15 @@
  */
 import { brandPrototype, MEMORY_STORE_BRAND } from '../core/brands.js';
 import { CacheClosedError, InvalidTtlError } from '../core/errors.js';
-import { type MemoryStoreOptions, resolveMemoryStoreOptions } from './memory/options.js';
+import { type MemoryStoreOptions, type MemoryStorePolicy, resolveMemoryStoreOptions } from './memory/options.js';
 import { coarseNow } from './memory/clock.js';
 import { NamespaceRegistry, NamespaceScope, TagRegistry, TaggedOwner, type Owner } from './memory/scopes.js';
+import { hashString, newHashSeed } from './memory/sketch.js';
 import { NO_SLOT, SlotTable } from './memory/slots.js';
+import { TINYLFU_LISTS, WINDOW, WTinyLfu } from './memory/tinylfu.js';
 import { invalidWindow, joinKey, type EntryKey, type Store, type StoredEntry, type StoreHealth, type StoreSetOptions, type StoreWrite } from './store.js';
 
-export { DEFAULT_MAX_ENTRIES, type MemoryStoreOptions } from './memory/options.js';
+export { DEFAULT_MAX_ENTRIES, DEFAULT_POLICY, type MemoryStoreOptions, type MemoryStorePolicy } from './memory/options.js';
 
 /**
  * Slots the sweep inspects per `set`. Two per write outpaces the at most one entry a write adds,
@@ -44,6 +47,12 @@ export interface MemoryStoreStats {
   readonly reclaimed: number;
 }
 
+/** Internals a test may fix; not exported from the package, and not needed otherwise. */
+export interface MemoryStoreInternals {
+  /** The seed of the key hashes, instead of a random one. */
+  readonly hashSeed?: number;
+}
+
 /** The in-process {@link Store}. Create it with {@link memoryStore}. */
 export class MemoryStore implements Store {
   static {
@@ -57,23 +66,56 @@ export class MemoryStore implements Store {
   readonly sharesReferences = true;
   /** Most entries held at once. */
   readonly maxEntries: number;
+  /** Which entry leaves when the store is full (see {@link MemoryStoreOptions.policy}). */
+  readonly policy: MemoryStorePolicy;
 
   readonly #slots: SlotTable;
   readonly #namespaces = new NamespaceRegistry();
   readonly #tags = new TagRegistry();
+  /** The W-TinyLFU state, or `undefined` under `policy: 'lru'`. */
+  readonly #tinylfu: WTinyLfu | undefined;
+  /** Seed of the key hashes (W-TinyLFU). */
+  readonly #hashSeed: number;
   #closed = false;
   #evictions = 0;
   #reclaimed = 0;
 
   /**
    * @param options - see {@link MemoryStoreOptions}
+   * @param internals - for tests only (see {@link MemoryStoreInternals})
    * @throws InvalidOptionError when an option is unknown or invalid
    */
-  constructor(options?: MemoryStoreOptions) {
+  constructor(options?: MemoryStoreOptions, internals?: MemoryStoreInternals) {
     const resolved = resolveMemoryStoreOptions(options);
     this.name = resolved.name;
     this.maxEntries = resolved.maxEntries;
-    this.#slots = new SlotTable(this.maxEntries);
+    this.policy = resolved.policy;
+    this.#hashSeed = internals?.hashSeed ?? newHashSeed();
+    if (this.policy === 'lru') {
+      this.#slots = new SlotTable(this.maxEntries);
+      this.#tinylfu = undefined;
+    } else {
+      this.#slots = new SlotTable(this.maxEntries, TINYLFU_LISTS);
+      this.#tinylfu = new WTinyLfu(this.#slots, this.maxEntries, this.#hashSeed);
+    }
+  }
+
+  /**
+   * The seed of this store's key hashes, drawn per store from a per-process random value.
+   *
+   * @internal
+   */
+  get hashSeed(): number {
+    return this.#hashSeed;
+  }
+
+  /**
+   * The W-TinyLFU state (window bound, sketch), `undefined` under `policy: 'lru'`.
+   *
+   * @internal
+   */
+  get tinylfu(): WTinyLfu | undefined {
+    return this.#tinylfu;
   }
 
   /** Entries held, including dead ones not reclaimed yet. Never above {@link maxEntries}. */
@@ -94,25 +136,28 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * The live entry `id` of `namespace` (its value by reference), refreshed as most recently used.
+   * The live entry `id` of `namespace` (its value by reference), refreshed as most recently used
+   * (and, under W-TinyLFU, counted).
    *
    * @throws CacheClosedError after {@link close}
    */
   get(namespace: string, id: string): StoredEntry | undefined {
     if (this.#closed) throw this.#closedError('get');
     const scope = this.#namespaces.find(namespace);
-    if (scope === undefined) return undefined;
+    if (scope === undefined) return this.#miss();
     const slot = scope.slots.get(id);
-    if (slot === undefined) return undefined;
+    if (slot === undefined) return this.#miss();
     const slots = this.#slots;
     const expiresAt = slots.expiresAt[slot] as number;
     // Infinity skips the clock read; an untagged entry's owner is its (live) namespace itself.
     const owner = slots.owners[slot];
     if ((expiresAt !== Infinity && expiresAt <= coarseNow()) || (owner !== scope && (owner as Owner).isDead())) {
       this.#remove(slot);
-      return undefined;
+      return this.#miss();
     }
-    slots.touch(slot);
+    const tinylfu = this.#tinylfu;
+    if (tinylfu === undefined) slots.touch(slot);
+    else tinylfu.onHit(slot);
     // Entries with windows are rare: a store without any pays one size check.
     const windows = slots.windows.size === 0 ? undefined : slots.windows.get(slot);
     if (windows === undefined) return { value: slots.values[slot], expiresAt };
@@ -126,7 +171,7 @@ export class MemoryStore implements Store {
 
   /**
    * Store `value` by reference as entry `id` of `namespace`, the most recently used one,
-   * evicting the least recently used entry past the bound.
+   * evicting an entry past the bound (see {@link MemoryStoreOptions.policy}).
    *
    * @throws InvalidTtlError when `options.ttlMs` is not a number `> 0`
    * @throws CacheClosedError after {@link close}
@@ -208,6 +253,7 @@ export class MemoryStore implements Store {
   clear(): void {
     if (this.#closed) throw this.#closedError('clear');
     this.#slots.clear();
+    this.#tinylfu?.clear();
     this.#namespaces.clear();
     this.#tags.clear();
   }
@@ -222,13 +268,15 @@ export class MemoryStore implements Store {
     if (this.#closed) return 0;
     const now = Date.now();
     let freed = 0;
-    for (let slot = this.#slots.oldest; slot !== NO_SLOT; ) {
-      const next = this.#slots.newerThan(slot);
-      if (this.#isDead(slot, now)) {
-        this.#remove(slot);
-        freed++;
+    for (let list = 0; list < this.#slots.lengths.length; list++) {
+      for (let slot = this.#slots.oldest(list); slot !== NO_SLOT; ) {
+        const next = this.#slots.newerThan(slot);
+        if (this.#isDead(slot, now)) {
+          this.#remove(slot);
+          freed++;
+        }
+        slot = next;
       }
-      slot = next;
     }
     this.#reclaimed += freed;
     return freed;
@@ -246,6 +294,7 @@ export class MemoryStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#slots.clear(0);
+    this.#tinylfu?.clear(0);
     this.#namespaces.clear();
     this.#tags.clear();
   }
@@ -258,8 +307,15 @@ export class MemoryStore implements Store {
     let scope = this.#namespaces.find(namespace);
     const previous = scope?.slots.get(id);
     if (previous !== undefined) this.#remove(previous);
+    const tinylfu = this.#tinylfu;
+    let hash = 0;
+    if (tinylfu !== undefined) {
+      // Namespace and id both: the same id in two namespaces is two keys.
+      hash = hashString(id, hashString(namespace, this.#hashSeed));
+      tinylfu.onWrite(hash);
+    }
     if (slots.size >= this.maxEntries) {
-      this.#remove(slots.oldest);
+      this.#remove(tinylfu === undefined ? slots.oldest() : tinylfu.victim());
       this.#evictions++;
     }
     // The removals may have emptied (and so forgotten) the namespace.
@@ -269,7 +325,8 @@ export class MemoryStore implements Store {
     const freshUntil = now + options.ttlMs;
     const staleMs = options.staleMs ?? 0;
     const graceMs = options.graceMs ?? 0;
-    const slot = slots.add(id, value, owner, freshUntil + staleMs + graceMs);
+    const slot = slots.add(id, value, owner, freshUntil + staleMs + graceMs, WINDOW, hash);
+    tinylfu?.afterAdd();
     if (staleMs !== 0 || graceMs !== 0 || options.loadMs !== undefined) slots.windows.set(slot, { freshUntil, staleMs, graceMs, loadMs: options.loadMs });
     scope.slots.set(id, slot);
   }
@@ -285,6 +342,12 @@ export class MemoryStore implements Store {
         this.#reclaimed++;
       }
     }
+  }
+
+  /** A lookup found nothing live: W-TinyLFU's window sizing counts it. */
+  #miss(): undefined {
+    this.#tinylfu?.onMiss();
+    return undefined;
   }
 
   #isDead(slot: number, now: number): boolean {
@@ -309,9 +372,9 @@ export class MemoryStore implements Store {
 }
 
 /**
- * Create an in-process, bounded LRU store.
+ * Create an in-process, bounded store (W-TinyLFU eviction by default, or LRU).
  *
- * @param options - see {@link MemoryStoreOptions}; defaults: `maxEntries` 10_000, `name` `'memory'`
+ * @param options - see {@link MemoryStoreOptions}; defaults: `maxEntries` 10_000, `name` `'memory'`, `policy` `'tinylfu'`
  * @throws InvalidOptionError when an option is unknown or invalid
  *
  * @example

@@ -20,6 +20,7 @@ import {
   memoize,
   type MemoizedFunction,
   type LoadCoordinator,
+  type MemoryStorePolicy,
 } from 'cacheflight';
 import { Cluster, Redis } from 'ioredis';
 
@@ -35,6 +36,12 @@ interface User {
 
 const cache: Cache = registerCache(createCache({ store: memoryStore({ maxEntries: 100 }), ttl: '5m' }));
 const stats: CacheStats = cache.stats();
+const policy: MemoryStorePolicy = 'lru';
+const lruStore = memoryStore({ maxEntries: 100, policy });
+const defaultPolicy: MemoryStorePolicy = lruStore.policy;
+void defaultPolicy;
+// @ts-expect-error the policy is 'tinylfu' or 'lru'
+memoryStore({ policy: 'lfu' });
 const code: CacheflightErrorCode = 'E_CACHE_KEY';
 void stats;
 void code;

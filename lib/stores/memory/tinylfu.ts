@@ -1,0 +1,247 @@
+/**
+ * The memory store's default eviction policy, W-TinyLFU (Einziger, Friedman and Manes, "TinyLFU:
+ * A Highly Efficient Cache Admission Policy", 2017), in the form Caffeine gives it:
+ *
+ * - a new entry enters the **window**, a small LRU (1% of the bound to start with);
+ * - the window's least recently used entry, pushed out by a new one, is a **candidate** for the
+ *   main region, a segmented LRU: **probation** (entries seen once there) and **protected**
+ *   (entries hit while on probation, up to 80% of the main region; its overflow goes back to
+ *   probation);
+ * - when the store is full, the candidate is admitted only if its estimated frequency (see
+ *   {@link FrequencySketch}) is above that of probation's least recently used entry, the
+ *   **victim**, which then leaves; otherwise the candidate leaves. A warm candidate (estimate >= 6)
+ *   that loses is still admitted once in 128 times (a seeded draw), so a flood of colliding hot
+ *   keys cannot lock the main region;
+ * - the window's size adapts: every sample (as many requests as the bound), it moves toward
+ *   equal hit densities (hits per entry held) of window and main region, by a step proportional
+ *   to the log of their ratio (Caffeine's "density climber"; its cross-sample hit-ratio climber
+ *   measured worse on the benchmark's workloads). The window's hits include its **regrets**:
+ *   writes of keys the admission filter turned away earlier in the sample (a one-hash Bloom
+ *   filter of 4 bits per entry remembers them), the hits a larger window would have had; without
+ *   them the densities settle on too small a window for recency-heavy workloads. A recency-heavy
+ *   workload so gets a large window (LRU-like), a frequency-heavy one a small one (never below 2%
+ *   of the bound).
+ *
+ * The lists live in the store's {@link SlotTable}; a hit is a sketch increment (a few integer
+ * operations on the hash kept in the slot) and a list move, no allocation.
+ */
+import { FrequencySketch, mix32 } from './sketch.js';
+import { NO_SLOT, type SlotTable } from './slots.js';
+
+/** List of the admission window. */
+export const WINDOW = 0;
+/** List of the main region's probation segment. */
+export const PROBATION = 1;
+/** List of the main region's protected segment. */
+export const PROTECTED = 2;
+/** Lists a W-TinyLFU slot table has. */
+export const TINYLFU_LISTS = 3;
+
+/** Share of the bound the window starts with. */
+const INITIAL_WINDOW = 0.01;
+/** Share of the main region the protected segment may hold. */
+const PROTECTED_SHARE = 0.8;
+/** A losing candidate estimated at least this often is sometimes admitted anyway. */
+const WARM_CANDIDATE = 6;
+/** Window sizing: the smallest window once it adapts, as a share of the bound. */
+const WINDOW_FLOOR = 0.02;
+/** Window sizing: a step is this share of the bound per unit of log density ratio... */
+const GAIN = 0.03;
+/** Window sizing: ...and at most this share of the bound. */
+const MAX_STEP = 0.3;
+/** Window sizing: the fewest requests of a sample (a sample is otherwise as many requests as the bound). */
+const MIN_SAMPLE = 256;
+/** Bits of the rejected-candidates filter per entry of the bound (rounded up to a power of two). */
+const REJECTED_BITS_PER_ENTRY = 4;
+
+/** The window's initial bound for a store bound of `maximum` entries. */
+export function initialWindow(maximum: number): number {
+  return Math.max(1, maximum - Math.floor(maximum * (1 - INITIAL_WINDOW)));
+}
+
+/** The protected segment's bound when the window holds up to `window` of `maximum` entries. */
+export function protectedFor(maximum: number, window: number): number {
+  return Math.floor((maximum - window) * PROTECTED_SHARE);
+}
+
+/** W-TinyLFU over a {@link SlotTable} of {@link TINYLFU_LISTS} lists; see the module comment. */
+export class WTinyLfu {
+  /** The frequency sketch, sized with the table. */
+  sketch: FrequencySketch;
+  /** Most entries the window holds before pushing its oldest to probation. */
+  windowMax: number;
+  /** Most entries the protected segment holds before demoting its oldest to probation. */
+  protectedMax: number;
+
+  readonly #slots: SlotTable;
+  readonly #maximum: number;
+  /** State of the admission draw (xorshift32). */
+  #random: number;
+  /** The current sample: hits, hits on the window, requests. */
+  #hits = 0;
+  #windowHits = 0;
+  /** Writes, in the current sample, of keys the admission filter turned away in it. */
+  #regrets = 0;
+  /** How many of {@link #regrets} chance alone explains (bits set by other keys). */
+  #falseRegrets = 0;
+  /** Bits set in {@link #rejected}. */
+  #rejectedSet = 0;
+  /** A bit per hash bucket: candidates turned away in the current sample (a one-hash Bloom filter). */
+  readonly #rejected: Int32Array;
+  readonly #rejectedMask: number;
+  #requests = 0;
+  /** Requests per window-sizing sample. */
+  readonly #period: number;
+  /** The smallest window once it adapts. */
+  readonly #minWindow: number;
+
+  /**
+   * @param slots - the store's table, made with {@link TINYLFU_LISTS} lists
+   * @param maximum - the store's bound
+   * @param seed - the store's hash seed (also seeds the admission draw)
+   */
+  constructor(slots: SlotTable, maximum: number, seed: number) {
+    this.#slots = slots;
+    this.#maximum = maximum;
+    this.windowMax = initialWindow(maximum);
+    this.protectedMax = protectedFor(maximum, this.windowMax);
+    this.#period = Math.max(MIN_SAMPLE, Math.min(maximum, 2 ** 30));
+    this.#minWindow = Math.max(1, Math.floor(maximum * WINDOW_FLOOR));
+    let bits = 64;
+    while (bits < maximum * REJECTED_BITS_PER_ENTRY && bits < 2 ** 26) bits *= 2;
+    this.#rejected = new Int32Array(bits / 32);
+    this.#rejectedMask = bits - 1;
+    this.#random = mix32(seed ^ 0x2545f491) | 1;
+    this.sketch = new FrequencySketch(Math.min(maximum, slots.expiresAt.length));
+    slots.onGrow = (capacity) => this.sketch.grow(capacity);
+  }
+
+  /** A hit on `slot`: count it, and refresh its recency (promoting it from probation). */
+  onHit(slot: number): void {
+    const slots = this.#slots;
+    this.sketch.increment(slots.hashes[slot] as number);
+    const list = slots.listOf[slot] as number;
+    if (list === WINDOW) this.#windowHits++;
+    if (list === PROBATION) {
+      slots.moveTo(slot, PROTECTED);
+      this.#demote();
+    } else {
+      slots.touch(slot);
+    }
+    this.#hits++;
+    if (++this.#requests >= this.#period) this.#climb();
+  }
+
+  /** A lookup that found nothing live. */
+  onMiss(): void {
+    if (++this.#requests >= this.#period) this.#climb();
+  }
+
+  /** Count a key about to be written (its first occurrence, or an overwrite). */
+  onWrite(hash: number): void {
+    this.sketch.increment(hash);
+    // A key requested again soon after the admission filter turned it away: a hit a larger
+    // window would have had.
+    const bit = hash & this.#rejectedMask;
+    const word = bit >>> 5;
+    const mask = 1 << (bit & 31);
+    const value = this.#rejected[word] as number;
+    // What a key never turned away would find set by chance, taken off again at the sample's end.
+    this.#falseRegrets += this.#rejectedSet / (this.#rejectedMask + 1);
+    if ((value & mask) !== 0) {
+      this.#regrets++;
+      this.#rejectedSet--;
+      this.#rejected[word] = value & ~mask;
+    }
+  }
+
+  /**
+   * The slot to free before a full store takes a new entry: the candidate or the victim, by their
+   * estimates. An admitted candidate moves to probation here.
+   */
+  victim(): number {
+    const slots = this.#slots;
+    const candidate = slots.lengths[WINDOW]! >= this.windowMax ? slots.oldest(WINDOW) : NO_SLOT;
+    let victim = slots.oldest(PROBATION);
+    if (victim === NO_SLOT) victim = slots.oldest(PROTECTED);
+    if (candidate === NO_SLOT) return victim === NO_SLOT ? slots.oldest(WINDOW) : victim;
+    if (victim === NO_SLOT) return candidate;
+    if (this.#admit(slots.hashes[candidate] as number, slots.hashes[victim] as number)) {
+      slots.moveTo(candidate, PROBATION);
+      return victim;
+    }
+    const bit = (slots.hashes[candidate] as number) & this.#rejectedMask;
+    const word = this.#rejected[bit >>> 5] as number;
+    const mask = 1 << (bit & 31);
+    if ((word & mask) === 0) {
+      this.#rejected[bit >>> 5] = word | mask;
+      this.#rejectedSet++;
+    }
+    return candidate;
+  }
+
+  /** After `slot` was added to the window: push the window's overflow to probation. */
+  afterAdd(): void {
+    const slots = this.#slots;
+    while (slots.lengths[WINDOW]! > this.windowMax) slots.moveTo(slots.oldest(WINDOW), PROBATION);
+  }
+
+  /** Forget counts and sizing (the store was cleared): a fresh sketch for `capacity` entries. */
+  clear(capacity = 16): void {
+    this.sketch = new FrequencySketch(Math.min(this.#maximum, capacity));
+    this.windowMax = initialWindow(this.#maximum);
+    this.protectedMax = protectedFor(this.#maximum, this.windowMax);
+    this.#hits = this.#windowHits = this.#requests = this.#regrets = this.#falseRegrets = this.#rejectedSet = 0;
+    this.#rejected.fill(0);
+  }
+
+  #admit(candidate: number, victim: number): boolean {
+    const candidateFrequency = this.sketch.frequency(candidate);
+    if (candidateFrequency > this.sketch.frequency(victim)) return true;
+    if (candidateFrequency < WARM_CANDIDATE) return false;
+    let x = this.#random;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#random = x;
+    return (x & 127) === 0;
+  }
+
+  /** Demote protected's overflow to probation. */
+  #demote(): void {
+    const slots = this.#slots;
+    while (slots.lengths[PROTECTED]! > this.protectedMax) slots.moveTo(slots.oldest(PROTECTED), PROBATION);
+  }
+
+  /**
+   * Resize the window at the end of a sample (only once the store is full: before, nothing is
+   * evicted), toward equal hit densities (hits per entry held) of window and main region: the
+   * step is proportional to the log of their ratio, so the phase of a workload, which moves both
+   * densities alike, cancels out (Caffeine's density climber, for large caches).
+   */
+  #climb(): void {
+    // The window is credited with its hits and with the candidates it let go too early.
+    const windowHits = this.#windowHits + Math.max(0, this.#regrets - this.#falseRegrets);
+    const mainHits = this.#hits - this.#windowHits;
+    this.#hits = this.#windowHits = this.#requests = this.#regrets = this.#falseRegrets = this.#rejectedSet = 0;
+    this.#rejected.fill(0);
+    const max = this.#maximum;
+    if (this.#slots.size < max) return;
+    // +0.5: a region without a hit in the sample still has a (low) density.
+    const windowDensity = (windowHits + 0.5) / this.windowMax;
+    const mainDensity = (mainHits + 0.5) / Math.max(1, max - this.windowMax);
+    const error = Math.log(windowDensity / mainDensity);
+    const step = Math.sign(error) * Math.min(MAX_STEP * max, Math.abs(error) * GAIN * max);
+    this.#resize(Math.min(max, Math.max(this.#minWindow, Math.round(this.windowMax + step))));
+  }
+
+  /** Set the window's bound (and so the protected segment's), moving entries to fit. */
+  #resize(window: number): void {
+    if (window === this.windowMax) return;
+    this.windowMax = window;
+    this.protectedMax = protectedFor(this.#maximum, window);
+    const slots = this.#slots;
+    while (slots.lengths[WINDOW]! > window) slots.moveTo(slots.oldest(WINDOW), PROBATION);
+    this.#demote();
+  }
+}
