@@ -11,6 +11,7 @@
  */
 import { expect } from 'chai';
 import type { EntryKey, Store, StoredEntry } from '../../lib/stores/store.js';
+import { until } from '../helpers/deferred.js';
 
 /** Short TTL for expiry tests, and how long to wait for it to pass (large margin). */
 const SHORT_TTL_MS = 40;
@@ -52,6 +53,10 @@ export function describeStoreConformance(
       made = false;
       store = await makeStore();
       made = true;
+      // Connected before the test: on a loaded machine, connecting (a Cluster's slot map, three
+      // nodes) can take longer than the first operation's command timeout, which is not what
+      // these tests are about.
+      await until(async () => (await store.health()).ok, { what: `${store.name} reachable`, timeoutMs: 8_000 });
       ns = uniqueNamespace();
       other = uniqueNamespace();
     });
