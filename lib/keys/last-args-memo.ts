@@ -39,6 +39,9 @@ const hasOwn = Object.hasOwn;
 interface ObjectSnapshot {
   readonly values: Record<string, unknown>;
   readonly size: number;
+  /** The keys in the copied object's order, and their values in the same order. */
+  readonly keys: readonly string[];
+  readonly items: readonly unknown[];
 }
 
 /**
@@ -166,12 +169,14 @@ function snapshotOf(value: unknown, depth: number, budget: { nodes: number }): u
   const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const keys = objectKeys(value);
   if (ownNames(value).length !== keys.length || ownSymbols(value).length !== 0) return UNSUPPORTED; // keyed by [cacheKey]()
+  const items: unknown[] = [];
   for (const key of keys) {
     const item = snapshotOf((value as Record<string, unknown>)[key], depth + 1, budget);
     if (item === UNSUPPORTED) return UNSUPPORTED;
     values[key] = item;
+    items.push(item);
   }
-  const snapshot: ObjectSnapshot = { values, size: keys.length };
+  const snapshot: ObjectSnapshot = { values, size: keys.length, keys, items };
   return snapshot;
 }
 
@@ -180,9 +185,13 @@ function sameValue(remembered: unknown, value: unknown): boolean {
   if (typeof remembered !== 'object' || remembered === null) return Object.is(remembered, value);
   if (typeof value !== 'object' || value === null) return false;
   if (Array.isArray(remembered)) {
-    if (getPrototypeOf(value) !== ARRAY_PROTO) return false;
+    // The length read first lets the optimizing compiler see the array's shape, so the prototype
+    // read below becomes a constant instead of a call into the runtime (as in the encoder).
+    if (!Array.isArray(value)) return false;
     const list = value as readonly unknown[];
-    if (list.length !== remembered.length) return false;
+    const length = list.length;
+    if (getPrototypeOf(value) !== ARRAY_PROTO) return false;
+    if (length !== remembered.length) return false;
     for (let i = 0; i < list.length; i++) {
       const item = list[i];
       if (item === undefined && !(i in list)) return false;
@@ -191,10 +200,21 @@ function sameValue(remembered: unknown, value: unknown): boolean {
     return true;
   }
   if (getPrototypeOf(value) !== OBJECT_PROTO) return false;
-  const { values, size } = remembered as ObjectSnapshot;
+  const snapshot = remembered as ObjectSnapshot;
+  const size = snapshot.size;
   const keys = objectKeys(value);
   // A symbol-keyed or non-enumerable property the snapshot lacks: the encoder refuses that object.
   if (keys.length !== size || ownNames(value).length !== size || ownSymbols(value).length !== 0) return false;
+  // Usually the keys come in the copied object's order: compare by position, without lookups.
+  const known = snapshot.keys;
+  let i = 0;
+  while (i < size && keys[i] === known[i]) i++;
+  if (i === size) {
+    const items = snapshot.items;
+    for (let j = 0; j < size; j++) if (!sameValue(items[j], (value as Record<string, unknown>)[keys[j] as string])) return false;
+    return true;
+  }
+  const values = snapshot.values;
   for (const key of keys) {
     if (!hasOwn(values, key) || !sameValue(values[key], (value as Record<string, unknown>)[key])) return false;
   }
