@@ -4,7 +4,7 @@
  * issue's targets, and writes bench/RESULTS.md. With --smoke: a few iterations of every row,
  * exit 1 unless every row ran and cached (RESULTS.md untouched).
  *
- * Options: --smoke, --only=<row name part> (the floor rows always run), --scenarios=A,B,C,D,E,F
+ * Options: --smoke, --only=<row name part> (the floor rows always run), --scenarios=A,B,C,D,E,F,G
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { evaluateTargets, renderEnvironment, renderSetups, renderTable, renderTa
 
 const smoke = process.argv.includes('--smoke') || process.env['BENCH_SMOKE'] === '1';
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
-const wanted = (process.argv.find((arg) => arg.startsWith('--scenarios='))?.slice('--scenarios='.length) ?? 'A,B,C,D,E,F').split(',');
+const wanted = (process.argv.find((arg) => arg.startsWith('--scenarios='))?.slice('--scenarios='.length) ?? 'A,B,C,D,E,F,G').split(',');
 
 const SCENARIOS: ReadonlyArray<{ id: string; file: string; needsRedis: boolean }> = [
   { id: 'A', file: 'a-hit.ts', needsRedis: false },
@@ -26,6 +26,7 @@ const SCENARIOS: ReadonlyArray<{ id: string; file: string; needsRedis: boolean }
   { id: 'D', file: 'd-redis.ts', needsRedis: true },
   { id: 'E', file: 'e-tiered.ts', needsRedis: true },
   { id: 'F', file: 'f-hot-expiry.ts', needsRedis: false },
+  { id: 'G', file: 'g-many-keys.ts', needsRedis: false },
 ];
 
 let redis: RedisServerHandle | undefined;

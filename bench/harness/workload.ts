@@ -11,6 +11,29 @@ export const A_ID = 42;
 export const A_QUERY = 'abc';
 export const A_FILTER: { a: number; b: number[] } = { a: 1, b: [1, 2] };
 
+/**
+ * Scenario G's warm keys: argument lists of A's shape, `(100_000 + k, 'abc', { a: 1, b: [1, 2] })`
+ * for k < G_KEYS, so consecutive calls cycling through them never repeat their arguments.
+ */
+export const G_KEYS = 10_000;
+/** The first id of scenario G (apart from A's 42, B's ids from 10,000,000 and the probes' 7 to 10). */
+export const G_FIRST_ID = 100_000;
+
+/**
+ * Scenario G's argument lists, built once before any timing: the ids, and a filter object of its
+ * own for every key (as a service gets a fresh object per request: no row can tell keys apart by
+ * the object's identity), all of A's shape. The query is A's string.
+ */
+export function manyKeyArguments(keys: number): { readonly ids: readonly number[]; readonly filters: ReadonlyArray<{ a: number; b: number[] }> } {
+  const ids: number[] = [];
+  const filters: Array<{ a: number; b: number[] }> = [];
+  for (let k = 0; k < keys; k++) {
+    ids.push(G_FIRST_ID + k);
+    filters.push({ a: 1, b: [1, 2] });
+  }
+  return { ids, filters };
+}
+
 /** What the loader returns: a small, typical record. `sig` is only set by probe loaders. */
 export interface Product {
   readonly id: number;

@@ -69,7 +69,7 @@ export class CacheableDefinition {
   /** The id, within the namespace, of a call with `args` on `self` (resolve the namespace first). */
   idFor(self: unknown, args: readonly unknown[]): string {
     const { key, perInstance } = this.recipe;
-    if (key === undefined && !perInstance) return this.lastArgs.lookup(args) ?? encodeArgs(args, this.label);
+    if (key === undefined && !perInstance) return this.lastArgs.lookup(args) ?? this.lastArgs.encode(args, this.label);
     let id = key === undefined ? encodeArgs(args, this.label) : this.customId((key as (...a: readonly unknown[]) => unknown)(...args));
     if (perInstance) id = this.instancePart(self) + id;
     return id;

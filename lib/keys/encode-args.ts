@@ -79,6 +79,19 @@ export function encodeArgs(
     out = encodeArg(args[0], 0, label);
     for (let i = 1; i < n; i++) out += '|' + encodeArg(args[i], i, label);
   }
+  return finishEncoding(out, maxLength);
+}
+
+/**
+ * The last step of {@link encodeArgs}: the concatenated encodings of the arguments (joined by
+ * `|`) as the key part, its digest when longer than `maxLength`, else one flat string. For
+ * callers that join the arguments' encodings themselves (`LastArgsMemo.encode`).
+ *
+ * @param out - the arguments' encodings joined by `|`
+ * @param maxLength - as for {@link encodeArgs}
+ * @returns what {@link encodeArgs} answers for those arguments
+ */
+export function finishEncoding(out: string, maxLength: number = DEFAULT_MAX_KEY_LENGTH): string {
   if (out.length > maxLength) return digestKey(out);
   return out.length < MIN_CONS_LENGTH ? out : flat(out);
 }
@@ -98,8 +111,11 @@ function flat(s: string): string {
   return s.trim();
 }
 
-/** One argument; problems become a `CacheKeyError` naming the argument's position. */
-function encodeArg(value: unknown, index: number, label: string): string {
+/**
+ * One argument's encoding, as {@link encodeArgs} joins it; problems become a `CacheKeyError`
+ * naming the argument's position (`index`, zero-based) and the method (`label`).
+ */
+export function encodeArg(value: unknown, index: number, label: string): string {
   try {
     return typeof value === 'object' && value !== null ? encodeRoot(value) : encodeValue(value, 0, null);
   } catch (err) {
