@@ -339,6 +339,7 @@ export class MemoryStore implements Store {
     this.#tinylfu?.clear();
     this.#namespaces.clear();
     this.#tags.clear();
+    this.#report();
   }
 
   /**
