@@ -57,17 +57,22 @@ export { DEFAULT_BUS_HEARTBEAT_MS, DEFAULT_OUTAGE_STALENESS, tieredStore, Tiered
 export { decodeTagged, defaultSerializer, encodeTagged, taggedJsonSerializer, type Serializer } from './serializers/index.js';
 export type {
   ClaimOptions,
+  DecodeErrorNotice,
   EntryKey,
+  EvictionCause,
   LoadClaim,
   LoadCoordinator,
   LoadLease,
   MaybePromise,
   Store,
   StoredEntry,
+  StoreEviction,
+  StoreEvictionListener,
   StoreHealth,
   StoreNotice,
   StoreSetOptions,
   StoreWrite,
+  TooLargeNotice,
   ValueSharing,
 } from './stores/store.js';
 export { joinKey, splitKey } from './stores/store.js';

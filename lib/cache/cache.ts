@@ -1,6 +1,6 @@
 import { memoryStore } from '../stores/memory.js';
 import { brandPrototype, CACHE_BRAND } from '../core/brands.js';
-import { joinKey, namespaceOf, splitKey, type Store, type StoredEntry, type StoreHealth } from '../stores/store.js';
+import { joinKey, namespaceOf, splitKey, type Store, type StoredEntry, type StoreEviction, type StoreHealth } from '../stores/store.js';
 import { CacheClosedError, InvalidOptionError } from '../core/errors.js';
 import { rejectUnknownOptions } from '../core/option-checks.js';
 import { CacheCore } from './cache-core.js';
@@ -113,9 +113,25 @@ export class Cache {
       plain: (stored) => (stored instanceof CopyOnRead ? stored.snapshot : stored),
     });
     this.store.onNotice?.((notice) => {
+      if (notice.type === 'too-large') {
+        if (core.events.listening['store-skipped']) core.events.emit('store-skipped', { key: notice.key, reason: 'too-large', size: notice.size, limit: notice.limit });
+        return;
+      }
       core.counters.decodeErrors++;
       core.events.emit('decode-error', { key: notice.key, error: notice.error });
     });
+    const store = this.store;
+    if (store.onEvict !== undefined) {
+      // The store is asked to report drops only while someone listens: otherwise its eviction
+      // path checks one field and does nothing more.
+      const onEvict = (eviction: StoreEviction): void => {
+        core.counters.evictions++;
+        core.events.emit('evict', eviction.tier === undefined ? { key: eviction.key, cause: eviction.cause } : { key: eviction.key, cause: eviction.cause, tier: eviction.tier });
+      };
+      core.events.onListening = (event, listening) => {
+        if (event === 'evict') store.onEvict?.(listening ? onEvict : undefined);
+      };
+    }
   }
 
   /**

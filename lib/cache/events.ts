@@ -1,3 +1,5 @@
+import type { EvictionCause } from '../stores/store.js';
+
 /** What a store operation was doing when it failed. */
 export type StoreOperation =
   | 'get'
@@ -114,16 +116,22 @@ export interface CacheEventMap extends CacheWriteEventMap {
   };
   /**
    * A result was not stored: `unless` declined it, its TTL is 0, an eviction raced its load (in
-   * this process or another), the `ttl` function gave an invalid TTL, or an async `unless` or
-   * tags function rejected (`error` says why; the caller still got the value).
+   * this process or another), the `ttl` function gave an invalid TTL, an async `unless` or
+   * tags function rejected (`error` says why), or the store refused a value larger than it keeps
+   * for one entry (`too-large`: the memory store's `maxEntrySize` or `maxSize`; `size` and
+   * `limit` say by how much). The caller still got the value.
    */
   'store-skipped': {
     /** The entry's Store key (`namespace:id`). */
     readonly key: string;
     /** Why the result was not stored. */
-    readonly reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl' | 'callback-failed';
+    readonly reason: 'unless' | 'ttl-zero' | 'invalidated-during-load' | 'invalid-ttl' | 'callback-failed' | 'too-large';
     /** What went wrong, for `invalid-ttl` and `callback-failed`. */
     readonly error?: Error | undefined;
+    /** For `too-large`: the value's size, as the store's `sizeOf` measured it. */
+    readonly size?: number | undefined;
+    /** For `too-large`: the largest size the store keeps for one entry. */
+    readonly limit?: number | undefined;
   };
 }
 
@@ -148,6 +156,22 @@ export interface CacheWriteEventMap {
   clear: {
     /** The namespace cleared; absent for `clear()`. */
     readonly namespace?: string | undefined;
+  };
+  /**
+   * The store dropped an entry on its own, for `cause` (see {@link EvictionCause}): its bound
+   * (`capacity`), its TTL and windows (`expired`), its time-to-idle (`idle`), an invalidation of
+   * its namespace, a tag or everything (`invalidated`, when the store reclaims it), or a write of
+   * the same key (`replaced`). Only stores that can tell report it (the memory store, and a
+   * tiered store's L1 with `tier: 'l1'`; not Redis, which evicts by itself). Counted by
+   * `stats().evictions`. A delete by the application is not an eviction (see `delete`).
+   */
+  evict: {
+    /** The entry's Store key (`namespace:id`). */
+    readonly key: string;
+    /** Why the store dropped it. */
+    readonly cause: EvictionCause;
+    /** Which tier of a tiered store dropped it (`'l1'`); absent for other stores. */
+    readonly tier?: string | undefined;
   };
 }
 
@@ -188,13 +212,23 @@ export class CacheEvents {
     delete: false,
     invalidate: false,
     clear: false,
+    evict: false,
   };
+
+  /**
+   * Called with `true` when `event` gets its first listener and with `false` when its last one
+   * leaves (the Cache subscribes its store's evictions only while `evict` has listeners).
+   */
+  onListening: ((event: CacheEventName, listening: boolean) => void) | undefined;
 
   /** Subscribe; returns a function that unsubscribes. */
   on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): () => void {
     const list = (this.table[event] ??= []) as Array<CacheEventListener<E>>;
     list.push(listener);
-    this.listening[event] = true;
+    if (!this.listening[event]) {
+      this.listening[event] = true;
+      this.onListening?.(event, true);
+    }
     return () => this.off(event, listener);
   }
 
@@ -206,7 +240,10 @@ export class CacheEvents {
     if (index !== -1) list.splice(index, 1);
     if (list.length === 0) {
       delete this.table[event];
-      this.listening[event] = false;
+      if (this.listening[event]) {
+        this.listening[event] = false;
+        this.onListening?.(event, false);
+      }
     }
   }
 

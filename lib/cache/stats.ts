@@ -3,7 +3,8 @@
  * `joined` count the `hit`, `miss` and `joined` events, `loads` the `load` plus `load-error`
  * events, `loadErrors` the `load-error` events, `decodeErrors` the `decode-error` events,
  * `stale`, `graced`, `refreshes` and `timeouts` the `stale`, `graced`, `refresh` and `timeout`
- * events.
+ * events, `evictions` the `evict` events (counted only while `evict` has a listener: the store
+ * reports nothing otherwise).
  */
 export interface CacheStats {
   /** Reads that found a fresh entry (stale and graced answers are counted apart). */
@@ -28,6 +29,11 @@ export interface CacheStats {
   readonly refreshes: number;
   /** Callers that stopped waiting for a load at a soft or hard timeout. */
   readonly timeouts: number;
+  /**
+   * Entries the store dropped on its own (`evict` events), while the cache had an `evict`
+   * listener: without one the store is not asked to report, and this stays 0.
+   */
+  readonly evictions: number;
 }
 
 /** Mutable counters behind {@link CacheStats}. */
@@ -43,6 +49,7 @@ export class StatsCounters implements CacheStats {
   graced = 0;
   refreshes = 0;
   timeouts = 0;
+  evictions = 0;
 
   /** A frozen copy, safe to hand out. */
   snapshot(): CacheStats {
@@ -58,6 +65,7 @@ export class StatsCounters implements CacheStats {
       graced: this.graced,
       refreshes: this.refreshes,
       timeouts: this.timeouts,
+      evictions: this.evictions,
     });
   }
 }

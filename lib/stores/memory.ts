@@ -12,16 +12,47 @@
  * its stale or grace window is live: it counts against the bound until its last window ends. Hits and
  * writes read a clock cached for about a millisecond (see `memory/clock.ts`), so TTLs are
  * honoured to about a millisecond.
+ *
+ * Evictions (see {@link Store.onEvict}): while its Cache listens, the store reports each entry it
+ * drops on its own, after the operation that dropped it (never in the middle of one):
+ * - `capacity`: pushed out by `maxEntries` or `maxSize`, the policy's choice (W-TinyLFU's
+ *   rejected candidates included);
+ * - `expired` / `idle`: found dead on a lookup, by the sweep of writes, by
+ *   {@link MemoryStore.purgeExpired}, or when the policy or a write meets it (past its last window,
+ *   or not read for `timeToIdle`; whichever came first);
+ * - `invalidated`: its namespace or a tag was invalidated. Those drops are lazy, so the entry is
+ *   reported when it is reclaimed (as for `expired`), not at invalidation time; `clear()` drops
+ *   eagerly and reports every entry it held at once;
+ * - `replaced`: a write of the same key (including one refused as too large) took its place.
+ *
+ * An entry already dead (expired, idle, invalidated) when the policy or a write meets it is
+ * reported with the cause that killed it. `delete` and `expire` by the application are not
+ * evictions.
  */
 import { brandPrototype, MEMORY_STORE_BRAND } from '../core/brands.js';
-import { CacheClosedError, InvalidTtlError } from '../core/errors.js';
+import { CacheClosedError, InvalidOptionError, InvalidTtlError } from '../core/errors.js';
 import { type MemoryStoreOptions, type MemoryStorePolicy, resolveMemoryStoreOptions } from './memory/options.js';
 import { coarseNow } from './memory/clock.js';
 import { NamespaceRegistry, NamespaceScope, TagRegistry, TaggedOwner, type Owner } from './memory/scopes.js';
 import { hashString, newHashSeed } from './memory/sketch.js';
 import { NO_SLOT, SlotTable } from './memory/slots.js';
 import { TINYLFU_LISTS, WINDOW, WTinyLfu } from './memory/tinylfu.js';
-import { invalidWindow, joinKey, type EntryKey, type Store, type StoredEntry, type StoreHealth, type StoreSetOptions, type StoreWrite } from './store.js';
+import {
+  invalidWindow,
+  joinKey,
+  type EntryKey,
+  type EvictionCause,
+  type Store,
+  type StoredEntry,
+  type StoreEviction,
+  type StoreEvictionListener,
+  type StoreHealth,
+  type StoreNotice,
+  type StoreSetOptions,
+  type StoreWrite,
+  type TooLargeNotice,
+  type ValueSharing,
+} from './store.js';
 
 export { DEFAULT_MAX_ENTRIES, DEFAULT_POLICY, type MemoryStoreOptions, type MemoryStorePolicy } from './memory/options.js';
 
@@ -45,6 +76,12 @@ export interface MemoryStoreStats {
   readonly evictions: number;
   /** Dead entries freed by the sweep or {@link MemoryStore.purgeExpired} since creation. */
   readonly reclaimed: number;
+  /** Total size of the values held, by `sizeOf` (0 without a size bound). */
+  readonly totalSize: number;
+  /** The size bound (`maxSize`); `Infinity` when none. */
+  readonly maxSize: number;
+  /** Values refused as larger than `maxEntrySize` (or `maxSize`) since creation. */
+  readonly tooLarge: number;
 }
 
 /** Internals a test may fix; not exported from the package, and not needed otherwise. */
@@ -68,6 +105,12 @@ export class MemoryStore implements Store {
   readonly maxEntries: number;
   /** Which entry leaves when the store is full (see {@link MemoryStoreOptions.policy}). */
   readonly policy: MemoryStorePolicy;
+  /** {@link MemoryStoreOptions.timeToIdle} in ms; `0` when entries do not expire for idleness. */
+  readonly timeToIdleMs: number;
+  /** The bound on the total size of values (see {@link MemoryStoreOptions.maxSize}); `Infinity` = none. */
+  readonly maxSize: number;
+  /** The largest value kept, the lower of `maxEntrySize` and `maxSize`; `Infinity` = none. */
+  readonly maxEntrySize: number;
 
   readonly #slots: SlotTable;
   readonly #namespaces = new NamespaceRegistry();
@@ -76,9 +119,20 @@ export class MemoryStore implements Store {
   readonly #tinylfu: WTinyLfu | undefined;
   /** Seed of the key hashes (W-TinyLFU). */
   readonly #hashSeed: number;
+  readonly #sizeOf: ((value: unknown, key: string) => number) | undefined;
+  /** The plain form of a stored value, for `sizeOf` (see {@link bindValues}). */
+  #plain: ((stored: unknown) => unknown) | undefined;
   #closed = false;
   #evictions = 0;
   #reclaimed = 0;
+  #tooLarge = 0;
+  #totalSize = 0;
+  /** Where drops are reported, while the owning Cache listens (see {@link Store.onEvict}). */
+  #evictListener: StoreEvictionListener | undefined;
+  /** Drops of the operation under way, reported at its end. */
+  #pendingEvictions: StoreEviction[] = [];
+  readonly #noticeListeners: Array<(notice: StoreNotice) => void> = [];
+  #pendingNotices: TooLargeNotice[] = [];
 
   /**
    * @param options - see {@link MemoryStoreOptions}
@@ -90,12 +144,17 @@ export class MemoryStore implements Store {
     this.name = resolved.name;
     this.maxEntries = resolved.maxEntries;
     this.policy = resolved.policy;
+    this.timeToIdleMs = resolved.timeToIdleMs;
+    this.maxSize = resolved.maxSize;
+    this.maxEntrySize = resolved.maxEntrySize;
+    this.#sizeOf = resolved.sizeOf;
     this.#hashSeed = internals?.hashSeed ?? newHashSeed();
+    const extras = { accessedAt: this.timeToIdleMs !== 0, sizes: this.#sizeOf !== undefined };
     if (this.policy === 'lru') {
-      this.#slots = new SlotTable(this.maxEntries);
+      this.#slots = new SlotTable(this.maxEntries, 1, extras);
       this.#tinylfu = undefined;
     } else {
-      this.#slots = new SlotTable(this.maxEntries, TINYLFU_LISTS);
+      this.#slots = new SlotTable(this.maxEntries, TINYLFU_LISTS, extras);
       this.#tinylfu = new WTinyLfu(this.#slots, this.maxEntries, this.#hashSeed);
     }
   }
@@ -132,6 +191,9 @@ export class MemoryStore implements Store {
       tags: this.#tags.size,
       evictions: this.#evictions,
       reclaimed: this.#reclaimed,
+      totalSize: this.#totalSize,
+      maxSize: this.maxSize,
+      tooLarge: this.#tooLarge,
     };
   }
 
@@ -152,8 +214,18 @@ export class MemoryStore implements Store {
     // Infinity skips the clock read; an untagged entry's owner is its (live) namespace itself.
     const owner = slots.owners[slot];
     if ((expiresAt !== Infinity && expiresAt <= coarseNow()) || (owner !== scope && (owner as Owner).isDead())) {
-      this.#remove(slot);
-      return this.#miss();
+      this.#reclaim(slot, coarseNow());
+      return this.#missAfterDrop();
+    }
+    // Without a time-to-idle, one field check.
+    const idleMs = this.timeToIdleMs;
+    if (idleMs !== 0) {
+      const now = coarseNow();
+      if ((slots.accessedAt[slot] as number) + idleMs <= now) {
+        this.#reclaim(slot, now);
+        return this.#missAfterDrop();
+      }
+      slots.accessedAt[slot] = now;
     }
     const tinylfu = this.#tinylfu;
     if (tinylfu === undefined) slots.touch(slot);
@@ -179,7 +251,8 @@ export class MemoryStore implements Store {
   set(namespace: string, id: string, value: unknown, options: StoreSetOptions): void {
     if (this.#closed) throw this.#closedError('set');
     checkWrite(namespace, id, options);
-    this.#write(namespace, id, value, options);
+    this.#write(namespace, id, value, options, this.#sizeOf === undefined ? 0 : this.#measure(namespace, id, value));
+    this.#report();
   }
 
   /**
@@ -190,7 +263,9 @@ export class MemoryStore implements Store {
   setMany(writes: readonly StoreWrite[]): void {
     if (this.#closed) throw this.#closedError('setMany');
     for (const write of writes) checkWrite(write.namespace, write.id, write);
-    for (const write of writes) this.#write(write.namespace, write.id, write.value, write);
+    const sizes = this.#sizeOf === undefined ? undefined : writes.map((write) => this.#measure(write.namespace, write.id, write.value));
+    writes.forEach((write, index) => this.#write(write.namespace, write.id, write.value, write, sizes === undefined ? 0 : (sizes[index] as number)));
+    this.#report();
   }
 
   /** Remove entry `id` of `namespace`; `true` only when a live (not expired, not invalidated) entry was there. */
@@ -221,7 +296,8 @@ export class MemoryStore implements Store {
     if (slot === undefined) return false;
     const now = coarseNow();
     if (this.#isDead(slot, now)) {
-      this.#remove(slot);
+      this.#reclaim(slot, now);
+      this.#report();
       return false;
     }
     const slots = this.#slots;
@@ -249,13 +325,21 @@ export class MemoryStore implements Store {
     for (const tag of tags) this.#tags.kill(tag);
   }
 
-  /** Drop every entry now. */
+  /** Drop every entry now (each reported as `invalidated`, or the cause of its death, while listened to). */
   clear(): void {
     if (this.#closed) throw this.#closedError('clear');
+    if (this.#evictListener !== undefined) {
+      const now = Date.now();
+      for (let list = 0; list < this.#slots.lengths.length; list++) {
+        for (let slot = this.#slots.oldest(list); slot !== NO_SLOT; slot = this.#slots.newerThan(slot)) this.#queue(slot, this.#deadCause(slot, now) ?? 'invalidated');
+      }
+    }
+    this.#totalSize = 0;
     this.#slots.clear();
     this.#tinylfu?.clear();
     this.#namespaces.clear();
     this.#tags.clear();
+    this.#report();
   }
 
   /**
@@ -272,13 +356,14 @@ export class MemoryStore implements Store {
       for (let slot = this.#slots.oldest(list); slot !== NO_SLOT; ) {
         const next = this.#slots.newerThan(slot);
         if (this.#isDead(slot, now)) {
-          this.#remove(slot);
+          this.#reclaim(slot, now);
           freed++;
         }
         slot = next;
       }
     }
     this.#reclaimed += freed;
+    this.#report();
     return freed;
   }
 
@@ -293,20 +378,72 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#totalSize = 0;
+    this.#pendingEvictions = [];
+    this.#pendingNotices = [];
     this.#slots.clear(0);
     this.#tinylfu?.clear(0);
     this.#namespaces.clear();
     this.#tags.clear();
   }
 
-  #write(namespace: string, id: string, value: unknown, options: StoreSetOptions): void {
+  /**
+   * Called by the owning Cache to receive {@link StoreNotice}s: here, values refused as too large
+   * (`too-large`, see {@link MemoryStoreOptions.maxEntrySize}).
+   */
+  onNotice(listener: (notice: StoreNotice) => void): void {
+    this.#noticeListeners.push(listener);
+  }
+
+  /**
+   * Report each entry dropped on its own to `listener` from now on, or stop (`undefined`); see
+   * {@link Store.onEvict} and the module comment for the causes. Reports are made synchronously,
+   * after the operation that dropped the entries.
+   */
+  onEvict(listener: StoreEvictionListener | undefined): void {
+    this.#evictListener = listener;
+  }
+
+  /**
+   * Called by the owning Cache (or tiered store) with how it shares values: `sizeOf` is given the
+   * plain value (not the Cache's copy-on-read box, nor a tiered store's entry around it).
+   */
+  bindValues(values: ValueSharing): void {
+    this.#plain = values.plain;
+  }
+
+  /** The size of a value about to be written, checked. */
+  #measure(namespace: string, id: string, value: unknown): number {
+    const key = joinKey(namespace, id);
+    const plain = this.#plain;
+    const size: unknown = (this.#sizeOf as (value: unknown, key: string) => number)(plain === undefined ? value : plain(value), key);
+    if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
+      throw new InvalidOptionError(`memory store "${this.name}": sizeOf answered ${String(size)} for "${key}"; it must answer a finite number >= 0.`);
+    }
+    return size;
+  }
+
+  #write(namespace: string, id: string, value: unknown, options: StoreSetOptions, size: number): void {
     const slots = this.#slots;
     const now = coarseNow();
     // Sweep before inserting: a freed dead slot can spare a live entry from eviction.
     this.#sweep(now);
     let scope = this.#namespaces.find(namespace);
     const previous = scope?.slots.get(id);
-    if (previous !== undefined) this.#remove(previous);
+    if (previous !== undefined) {
+      if (this.#evictListener !== undefined) this.#queue(previous, this.#deadCause(previous, now) ?? 'replaced');
+      this.#remove(previous);
+    }
+    if (size > this.maxEntrySize) {
+      // Refused: what the key held is gone all the same (a later read must not answer it).
+      this.#tooLarge++;
+      if (this.#noticeListeners.length !== 0) {
+        const key = joinKey(namespace, id);
+        const error = new RangeError(`memory store "${this.name}" did not keep "${key}": its size ${size} is above ${this.maxEntrySize}`);
+        this.#pendingNotices.push({ type: 'too-large', key, size, limit: this.maxEntrySize, error });
+      }
+      return;
+    }
     const tinylfu = this.#tinylfu;
     let hash = 0;
     if (tinylfu !== undefined) {
@@ -314,10 +451,8 @@ export class MemoryStore implements Store {
       hash = hashString(id, hashString(namespace, this.#hashSeed));
       tinylfu.onWrite(hash);
     }
-    if (slots.size >= this.maxEntries) {
-      this.#remove(tinylfu === undefined ? slots.oldest() : tinylfu.victim());
-      this.#evictions++;
-    }
+    if (slots.size >= this.maxEntries) this.#evictOne(now);
+    if (size !== 0) while (this.#totalSize + size > this.maxSize && slots.size !== 0) this.#evictOne(now);
     // The removals may have emptied (and so forgotten) the namespace.
     if (scope === undefined || scope.slots.size === 0) scope = this.#namespaces.acquire(namespace);
     const tags = this.#tags.acquireAll(options.tags);
@@ -326,6 +461,11 @@ export class MemoryStore implements Store {
     const staleMs = options.staleMs ?? 0;
     const graceMs = options.graceMs ?? 0;
     const slot = slots.add(id, value, owner, freshUntil + staleMs + graceMs, WINDOW, hash);
+    if (this.timeToIdleMs !== 0) slots.accessedAt[slot] = now;
+    if (this.#sizeOf !== undefined) {
+      slots.sizes[slot] = size;
+      this.#totalSize += size;
+    }
     tinylfu?.afterAdd();
     if (staleMs !== 0 || graceMs !== 0 || options.loadMs !== undefined) slots.windows.set(slot, { freshUntil, staleMs, graceMs, loadMs: options.loadMs });
     scope.slots.set(id, slot);
@@ -338,10 +478,61 @@ export class MemoryStore implements Store {
       const slot = slots.nextToSweep();
       if (slot === NO_SLOT) return;
       if (this.#isDead(slot, now)) {
-        this.#remove(slot);
+        this.#reclaim(slot, now);
         this.#reclaimed++;
       }
     }
+  }
+
+  /** Free the slot the policy picks, for the bound. */
+  #evictOne(now: number): void {
+    const slot = this.#tinylfu === undefined ? this.#slots.oldest() : this.#tinylfu.victim();
+    if (this.#evictListener !== undefined) this.#queue(slot, this.#deadCause(slot, now) ?? 'capacity');
+    this.#remove(slot);
+    this.#evictions++;
+  }
+
+  /** Free a dead slot, reporting why it died. */
+  #reclaim(slot: number, now: number): void {
+    if (this.#evictListener !== undefined) this.#queue(slot, this.#deadCause(slot, now) ?? 'expired');
+    this.#remove(slot);
+  }
+
+  /** Why a held slot's entry is dead (invalidated first, then whichever of TTL and idleness ended first), or `undefined` when live. */
+  #deadCause(slot: number, now: number): EvictionCause | undefined {
+    const slots = this.#slots;
+    if ((slots.owners[slot] as Owner).isDead()) return 'invalidated';
+    const expiresAt = slots.expiresAt[slot] as number;
+    const idleAt = this.timeToIdleMs === 0 ? Infinity : (slots.accessedAt[slot] as number) + this.timeToIdleMs;
+    if (idleAt <= now && idleAt < expiresAt) return 'idle';
+    return expiresAt <= now ? 'expired' : undefined;
+  }
+
+  /** Remember a drop, to report at the end of the operation (the slot is still held). */
+  #queue(slot: number, cause: EvictionCause): void {
+    const slots = this.#slots;
+    const key = joinKey((slots.owners[slot] as Owner).namespaceScope().name, slots.ids[slot] as string);
+    this.#pendingEvictions.push({ key, cause });
+  }
+
+  /** Report the drops and notices of the operation that ends. */
+  #report(): void {
+    if (this.#pendingEvictions.length !== 0) {
+      const evictions = this.#pendingEvictions;
+      this.#pendingEvictions = [];
+      for (const eviction of evictions) this.#evictListener?.(eviction);
+    }
+    if (this.#pendingNotices.length !== 0) {
+      const notices = this.#pendingNotices;
+      this.#pendingNotices = [];
+      for (const notice of notices) for (const listener of this.#noticeListeners) listener(notice);
+    }
+  }
+
+  /** A lookup that dropped a dead entry found nothing live. */
+  #missAfterDrop(): undefined {
+    this.#report();
+    return this.#miss();
   }
 
   /** A lookup found nothing live: W-TinyLFU's window sizing counts it. */
@@ -351,7 +542,12 @@ export class MemoryStore implements Store {
   }
 
   #isDead(slot: number, now: number): boolean {
-    return (this.#slots.expiresAt[slot] as number) <= now || (this.#slots.owners[slot] as Owner).isDead();
+    const slots = this.#slots;
+    return (
+      (slots.expiresAt[slot] as number) <= now ||
+      (slots.owners[slot] as Owner).isDead() ||
+      (this.timeToIdleMs !== 0 && (slots.accessedAt[slot] as number) + this.timeToIdleMs <= now)
+    );
   }
 
   /** Unindex, release and free a held slot. */
@@ -362,6 +558,7 @@ export class MemoryStore implements Store {
     scope.slots.delete(slots.ids[slot] as string);
     const tags = owner.heldTags();
     if (tags !== undefined) this.#tags.releaseAll(tags);
+    if (this.#sizeOf !== undefined) this.#totalSize -= slots.sizes[slot] as number;
     slots.remove(slot);
     this.#namespaces.releaseIfEmpty(scope);
   }
@@ -374,8 +571,10 @@ export class MemoryStore implements Store {
 /**
  * Create an in-process, bounded store (W-TinyLFU eviction by default, or LRU).
  *
- * @param options - see {@link MemoryStoreOptions}; defaults: `maxEntries` 10_000, `name` `'memory'`, `policy` `'tinylfu'`
+ * @param options - see {@link MemoryStoreOptions}; defaults: `maxEntries` 10_000, `name` `'memory'`, `policy` `'tinylfu'`,
+ *   no `timeToIdle`, no `maxSize` / `maxEntrySize`
  * @throws InvalidOptionError when an option is unknown or invalid
+ * @throws InvalidTtlError when `timeToIdle` is not a duration `> 0`
  *
  * @example
  * ```ts

@@ -154,8 +154,14 @@ export interface StoreHealth {
   readonly details?: Readonly<Record<string, string | number | boolean>>;
 }
 
-/** Something a store noticed that is not an operation's failure, e.g. an undecodable payload. */
-export interface StoreNotice {
+/**
+ * Something a store noticed that is not an operation's failure: an undecodable payload, or a value
+ * too large to keep.
+ */
+export type StoreNotice = DecodeErrorNotice | TooLargeNotice;
+
+/** A stored payload could not be decoded and was treated as a miss. */
+export interface DecodeErrorNotice {
   /** `decode-error`: a stored payload could not be decoded and was treated as a miss. */
   readonly type: 'decode-error';
   /** The key concerned, joined (`namespace:id`). */
@@ -163,6 +169,47 @@ export interface StoreNotice {
   /** The underlying error. */
   readonly error: Error;
 }
+
+/**
+ * A value was not kept because it is larger than the store allows for one entry (the memory
+ * store's `maxEntrySize`, or its `maxSize`); what the key held before is dropped, as by any write.
+ */
+export interface TooLargeNotice {
+  /** `too-large`: the value was not kept. */
+  readonly type: 'too-large';
+  /** The key concerned, joined (`namespace:id`). */
+  readonly key: string;
+  /** The value's size, as the store measured it. */
+  readonly size: number;
+  /** The largest size the store keeps for one entry. */
+  readonly limit: number;
+  /** The same, as an error for logs (so that every notice carries one). */
+  readonly error: Error;
+}
+
+/**
+ * Why a store dropped an entry on its own (not deleted by the application):
+ * - `capacity`: the store's bound (entries or total size) pushed it out, chosen by its policy
+ *   (for W-TinyLFU also a candidate its admission filter turned away);
+ * - `expired`: past the end of its last window (TTL, then stale and grace windows);
+ * - `idle`: not read for the store's time-to-idle;
+ * - `invalidated`: its namespace, one of its tags or the whole store was invalidated;
+ * - `replaced`: a write of the same key took its place.
+ */
+export type EvictionCause = 'capacity' | 'expired' | 'idle' | 'invalidated' | 'replaced';
+
+/** One entry a store dropped on its own (see {@link Store.onEvict}). */
+export interface StoreEviction {
+  /** The entry's key, joined (`namespace:id`). */
+  readonly key: string;
+  /** Why it was dropped. */
+  readonly cause: EvictionCause;
+  /** Which tier dropped it, for stores of several tiers (`'l1'`); absent for one tier. */
+  readonly tier?: string | undefined;
+}
+
+/** What a store calls with each entry it drops on its own (see {@link Store.onEvict}). */
+export type StoreEvictionListener = (eviction: StoreEviction) => void;
 
 /** The driver interface: memory, Redis and tiered stores implement it. */
 export interface Store {
@@ -213,6 +260,14 @@ export interface Store {
   readonly coordinator?: LoadCoordinator | undefined;
   /** Called once by the Cache that owns this store, to receive {@link StoreNotice}s. */
   onNotice?(listener: (notice: StoreNotice) => void): void;
+  /**
+   * Called by the Cache that owns this store with a listener when its first `evict` listener
+   * subscribes, and with `undefined` when its last one leaves: while set, the store calls it
+   * synchronously with each entry it drops on its own ({@link StoreEviction}); while unset, it
+   * does no work for it (one field check on its eviction path). A later call replaces the
+   * listener. Optional: a store that cannot tell (Redis evicts by itself) lacks it or never calls.
+   */
+  onEvict?(listener: StoreEvictionListener | undefined): void;
   /**
    * Called once by the Cache that owns this store, with how it shares values (its immutability
    * mode). Only a store that shares references and also hands out values it did not receive

@@ -68,10 +68,10 @@ describe('memoryStore', () => {
       const typo = thrown(() => memoryStore({ maxEntires: 10 } as never));
       expect((typo as InvalidOptionError).code).to.equal('E_INVALID_OPTION');
       expect(typo.message).to.equal(
-        'memoryStore option "maxEntires" is not known (did you mean "maxEntries"?); accepted options: maxEntries, name, policy.',
+        'memoryStore option "maxEntires" is not known (did you mean "maxEntries"?); accepted options: maxEntries, name, policy, timeToIdle, maxSize, sizeOf, maxEntrySize.',
       );
       const unrelated = thrown(() => memoryStore({ ttl: '5m' } as never));
-      expect(unrelated.message).to.equal('memoryStore option "ttl" is not known; accepted options: maxEntries, name, policy.');
+      expect(unrelated.message).to.equal('memoryStore option "ttl" is not known; accepted options: maxEntries, name, policy, timeToIdle, maxSize, sizeOf, maxEntrySize.');
     });
 
     it('rejects a name that is not a non-empty string', () => {

@@ -353,6 +353,21 @@ describe('tieredStore', function () {
         expect(await cache.get(`${ns}:k`)).to.deep.equal({ list: [1] });
         expect(await cache.get(`${ns}:k`)).to.deep.equal({ list: [1] });
       });
+
+      it("passes L1's drops on as evict events with tier 'l1'; L1's sizeOf measures the application's value", async () => {
+        const sizes: unknown[] = [];
+        const store = make({ l1: memoryStore({ maxEntries: 1, policy: 'lru', maxSize: 100, sizeOf: (value) => (sizes.push(value), 1) }) });
+        await busUp(store);
+        const cache = createCache({ store, ttl: '1m' });
+        const seen: unknown[] = [];
+        cache.on('evict', (payload) => seen.push(payload));
+        await cache.set(`${ns}:a`, { n: 1 });
+        await cache.set(`${ns}:b`, { n: 2 });
+        expect(seen).to.deep.equal([{ key: `${ns}:a`, cause: 'capacity', tier: 'l1' }]);
+        expect(cache.stats().evictions).to.equal(1);
+        expect(sizes).to.deep.equal([{ n: 1 }, { n: 2 }]);
+        expect((await cache.get(`${ns}:a`)) as unknown).to.deep.equal({ n: 1 }); // still in L2
+      });
     });
 
     describe('decorated methods', () => {

@@ -56,6 +56,13 @@ export class SlotTable {
   /** The list each slot is on, kept with several lists only (empty otherwise). */
   listOf!: Uint8Array;
   /**
+   * When each slot's entry was last written or read (`Date.now()` clock), kept only for a store
+   * with a time-to-idle (empty otherwise: a store without one pays nothing for it).
+   */
+  accessedAt!: Float64Array;
+  /** The size of each slot's value, kept only for a store with a size bound (empty otherwise). */
+  sizes!: Float64Array;
+  /**
    * The windows of the slots whose entries have them, by slot. A map rather than one more
    * parallel array: most stores have none, and then an entry pays nothing for them.
    */
@@ -67,6 +74,8 @@ export class SlotTable {
 
   readonly #maxSlots: number;
   readonly #lists: number;
+  readonly #tracksAccess: boolean;
+  readonly #tracksSize: boolean;
   /** Capacity, in slots. */
   #capacity = 0;
   #newer!: Int32Array;
@@ -87,10 +96,13 @@ export class SlotTable {
   /**
    * @param maxSlots - the store's bound: capacity never grows past it
    * @param lists - how many recency lists (1 to 255); with more than one, hashes and list numbers are kept
+   * @param extras - which optional per-slot arrays to keep: {@link accessedAt}, {@link sizes}
    */
-  constructor(maxSlots: number, lists = 1) {
+  constructor(maxSlots: number, lists = 1, extras?: { readonly accessedAt?: boolean; readonly sizes?: boolean }) {
     this.#maxSlots = Math.min(maxSlots, MAX_CAPACITY);
     this.#lists = lists;
+    this.#tracksAccess = extras?.accessedAt === true;
+    this.#tracksSize = extras?.sizes === true;
     this.lengths = new Int32Array(lists);
     this.#newest = new Int32Array(lists).fill(NO_SLOT);
     this.#oldest = new Int32Array(lists).fill(NO_SLOT);
@@ -215,6 +227,8 @@ export class SlotTable {
     const kept = this.#lists > 1 ? capacity : 0;
     this.hashes = new Int32Array(kept);
     this.listOf = new Uint8Array(kept);
+    this.accessedAt = new Float64Array(this.#tracksAccess ? capacity : 0);
+    this.sizes = new Float64Array(this.#tracksSize ? capacity : 0);
   }
 
   /** Link `slot` as the newest of `list` (its length and list number are the caller's). */
@@ -251,6 +265,8 @@ export class SlotTable {
       this.hashes = grown(this.hashes, new Int32Array(capacity));
       this.listOf = grown(this.listOf, new Uint8Array(capacity));
     }
+    if (this.#tracksAccess) this.accessedAt = grown(this.accessedAt, new Float64Array(capacity));
+    if (this.#tracksSize) this.sizes = grown(this.sizes, new Float64Array(capacity));
     this.onGrow?.(capacity);
   }
 }

@@ -15,6 +15,7 @@ import {
   type Store,
   type StoredEntry,
   type StoreHealth,
+  type StoreEvictionListener,
   type StoreNotice,
   type StoreSetOptions,
   type StoreWrite,
@@ -189,11 +190,26 @@ export class TieredStore implements Store {
   bindValues(values: ValueSharing): void {
     this.#protect = values.protect;
     this.#plain = values.plain;
+    // L1 measures (sizeOf) the application's value, not this store's entry around it.
+    this.l1.bindValues({ protect: values.protect, plain: (stored) => values.plain(stored instanceof TieredEntry ? stored.value : stored) });
   }
 
-  /** Called by the owning Cache: L2's notices (undecodable payloads) are passed on. */
+  /**
+   * Called by the owning Cache: L2's notices (undecodable payloads) are passed on. L1's values
+   * too large for it (its `maxEntrySize`) are not: they are still stored, in L2 (L1's
+   * `stats.tooLarge` counts them).
+   */
   onNotice(listener: (notice: StoreNotice) => void): void {
     this.l2.onNotice(listener);
+  }
+
+  /**
+   * Called by the owning Cache while it listens to `evict`: L1's drops are passed on with
+   * `tier: 'l1'` (L1 copies dropped because another process wrote or invalidated the key, heard
+   * on the bus, are deletes and not reported). L2, Redis, evicts by itself and reports nothing.
+   */
+  onEvict(listener: StoreEvictionListener | undefined): void {
+    this.l1.onEvict(listener === undefined ? undefined : (eviction) => listener({ key: eviction.key, cause: eviction.cause, tier: 'l1' }));
   }
 
   // --- reads --------------------------------------------------------------------------------
