@@ -19,6 +19,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { memoryStore, type MemoryStorePolicy } from '../lib/stores/memory.js';
+import { mulberry32 } from '../spec/helpers/random-values.js';
 import { BENCH_DIR } from './harness/child.js';
 import { HITRATIO_END, HITRATIO_START } from './harness/hitratio-section.js';
 
@@ -62,17 +63,6 @@ function loadTrace(file: string, name: string, description: string): Trace | und
     keys[i] = id;
   });
   return { name, description, keys, real: true };
-}
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A Zipf(`s`) sampler over `n` ranks (0 = most popular), by inverse CDF. */

@@ -12,11 +12,11 @@
  * { a: 1, b: [1, 2] }]`, ids 100,000 + k, a filter object of its own per key), and the loop
  * cycles through them. Needs valgrind, and the library built into dist/.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { callgrindCounts } from './callgrind.mjs';
 
 /** G's warm keys (the bench's G_KEYS). */
 const KEYS = 10_000;
@@ -61,31 +61,7 @@ function perHit(scenario, row, dir) {
 
 function count(scenario, row, hits, dir) {
   const out = join(dir, `${scenario}.${row}.${hits}.out`);
-  const run = spawnSync(
-    'valgrind',
-    ['--tool=callgrind', '--cache-sim=yes', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', self, '--loop', scenario, row, String(hits)],
-    { encoding: 'utf8' },
-  );
-  if (run.status !== 0) throw new Error(`valgrind failed (is it installed?): ${run.stderr.slice(-500)}`);
-  const text = execFileSync('callgrind_annotate', ['--threshold=100', out], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
-  const events = /^Events shown:\s+(.*)$/m.exec(text)[1].trim().split(/\s+/);
-  const countsOf = (line) => {
-    const values = line.trim().split(/\s+(?:\([^)]*\)\s+)?/).slice(0, events.length);
-    return Object.fromEntries(events.map((event, i) => [event, Number(values[i].replace(/,/g, '')) || 0]));
-  };
-  let totals = {};
-  let gcIr = 0;
-  let gcL1 = 0;
-  for (const line of text.split('\n')) {
-    if (/PROGRAM TOTALS/.test(line)) {
-      totals = countsOf(line);
-    } else if (/^\s*[\d,]+ /.test(line) && /Scaveng|Marking|Sweep|Evacuat|RememberedSet|MarkCompact|HeapObject::SizeFromMap|Heap::/.test(line)) {
-      const counts = countsOf(line);
-      gcIr += counts.Ir;
-      gcL1 += counts.I1mr + counts.D1mr + counts.D1mw;
-    }
-  }
-  return { ...totals, gcIr, gcL1 };
+  return callgrindCounts([self, '--loop', scenario, row, String(hits)], out);
 }
 
 /** The measured loop: the scenario's hits on the built library, or the floor. */

@@ -14,11 +14,11 @@
  * Ir + 10 x L1 misses + 100 x LL misses, the share of that in the garbage collector, and the
  * ratio to the floor. Needs valgrind, and the library built into dist/ (the loop imports it).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { callgrindCounts } from './callgrind.mjs';
 
 const PASS = 5_000;
 const self = fileURLToPath(import.meta.url);
@@ -60,32 +60,7 @@ function perMiss(row, dir) {
 /** Callgrind totals of one run, and the part spent in V8's garbage collector. */
 function count(row, passes, dir) {
   const out = join(dir, `${row}.${passes}.out`);
-  const run = spawnSync(
-    'valgrind',
-    ['--tool=callgrind', '--cache-sim=yes', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', self, '--loop', row, String(passes)],
-    { encoding: 'utf8' },
-  );
-  if (run.status !== 0) throw new Error(`valgrind failed (is it installed?): ${run.stderr.slice(-500)}`);
-  const text = execFileSync('callgrind_annotate', ['--threshold=100', out], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
-  const events = /^Events shown:\s+(.*)$/m.exec(text)[1].trim().split(/\s+/);
-  // A line: one count per event ("1,234 (5.6%)" or "."), then the function.
-  const countsOf = (line) => {
-    const values = line.trim().split(/\s+(?:\([^)]*\)\s+)?/).slice(0, events.length);
-    return Object.fromEntries(events.map((event, i) => [event, Number(values[i].replace(/,/g, '')) || 0]));
-  };
-  let totals = {};
-  let gcIr = 0;
-  let gcL1 = 0;
-  for (const line of text.split('\n')) {
-    if (/PROGRAM TOTALS/.test(line)) {
-      totals = countsOf(line);
-    } else if (/^\s*[\d,]+ /.test(line) && /Scaveng|Marking|Sweep|Evacuat|RememberedSet|MarkCompact|HeapObject::SizeFromMap|Heap::/.test(line)) {
-      const counts = countsOf(line);
-      gcIr += counts.Ir;
-      gcL1 += counts.I1mr + counts.D1mr + counts.D1mw;
-    }
-  }
-  return { ...totals, gcIr, gcL1 };
+  return callgrindCounts([self, '--loop', row, String(passes)], out);
 }
 
 /** The measured loop: B's workload on the built library, or the floor. */
