@@ -26,6 +26,7 @@
  * operations on the hash kept in the slot) and a list move, no allocation.
  */
 import { FrequencySketch, mix32 } from './sketch.js';
+import { ShadowLru } from './shadow.js';
 import { NO_SLOT, type SlotTable } from './slots.js';
 
 /** List of the admission window. */
@@ -37,12 +38,13 @@ export const PROTECTED = 2;
 /** Lists a W-TinyLFU slot table has. */
 export const TINYLFU_LISTS = 3;
 
+const FIXED = process.env['CF_FIXED'] ? Number(process.env['CF_FIXED']) : undefined;
 /** Share of the bound the window starts with. */
 const INITIAL_WINDOW = 0.01;
 /** Share of the main region the protected segment may hold. */
-const PROTECTED_SHARE = 0.8;
+const PROTECTED_SHARE = Number(process.env['CF_PROT'] ?? 0.8);
 /** A losing candidate estimated at least this often is sometimes admitted anyway. */
-const WARM_CANDIDATE = 6;
+const WARM_CANDIDATE = Number(process.env['CF_WARM'] ?? 6);
 /** Window sizing: the smallest window once it adapts, as a share of the bound. */
 const WINDOW_FLOOR = 0.02;
 /** Window sizing: a step is this share of the bound per unit of log density ratio... */
@@ -51,6 +53,10 @@ const GAIN = 0.03;
 const MAX_STEP = 0.3;
 /** Window sizing: the fewest requests of a sample (a sample is otherwise as many requests as the bound). */
 const MIN_SAMPLE = 256;
+const LRU_Z = Number(process.env['CF_Z'] ?? 2.5);
+const LRU_DECAY = Number(process.env['CF_DECAY'] ?? 0.5);
+/** Window sizing: ...by this share of the bound. */
+const LRU_STEP = Number(process.env['CF_LSTEP'] ?? 0.1);
 /** Bits of the rejected-candidates filter per entry of the bound (rounded up to a power of two). */
 const REJECTED_BITS_PER_ENTRY = 4;
 
@@ -94,6 +100,14 @@ export class WTinyLfu {
   readonly #period: number;
   /** The smallest window once it adapts. */
   readonly #minWindow: number;
+  /** A sampled simulation of a plain LRU of the same bound (a window of 100%). */
+  readonly #shadow: ShadowLru;
+  /** Mask of {@link ShadowLru.mask}: a request whose hash has none of these bits is replayed there. */
+  readonly #shadowMask: number;
+  /** Sampled requests the simulated LRU hit and the store missed (decayed each sample)... */
+  #lruAhead = 0;
+  /** ...and the other way round. */
+  #lruBehind = 0;
 
   /**
    * @param slots - the store's table, made with {@link TINYLFU_LISTS} lists
@@ -113,13 +127,17 @@ export class WTinyLfu {
     this.#rejectedMask = bits - 1;
     this.#random = mix32(seed ^ 0x2545f491) | 1;
     this.sketch = new FrequencySketch(Math.min(maximum, slots.expiresAt.length));
+    this.#shadow = new ShadowLru(maximum);
+    this.#shadowMask = this.#shadow.mask;
     slots.onGrow = (capacity) => this.sketch.grow(capacity);
   }
 
   /** A hit on `slot`: count it, and refresh its recency (promoting it from probation). */
   onHit(slot: number): void {
     const slots = this.#slots;
-    this.sketch.increment(slots.hashes[slot] as number);
+    const hash = slots.hashes[slot] as number;
+    this.sketch.increment(hash);
+    if ((hash & this.#shadowMask) === 0 && !this.#shadow.access(hash)) this.#lruBehind++;
     const list = slots.listOf[slot] as number;
     if (list === WINDOW) this.#windowHits++;
     if (list === PROBATION) {
@@ -140,6 +158,7 @@ export class WTinyLfu {
   /** Count a key about to be written (its first occurrence, or an overwrite). */
   onWrite(hash: number): void {
     this.sketch.increment(hash);
+    if ((hash & this.#shadowMask) === 0 && this.#shadow.access(hash)) this.#lruAhead++;
     // A key requested again soon after the admission filter turned it away: a hit a larger
     // window would have had.
     const bit = hash & this.#rejectedMask;
@@ -193,6 +212,8 @@ export class WTinyLfu {
     this.protectedMax = protectedFor(this.#maximum, this.windowMax);
     this.#hits = this.#windowHits = this.#requests = this.#regrets = this.#falseRegrets = this.#rejectedSet = 0;
     this.#rejected.fill(0);
+    this.#shadow.clear();
+    this.#lruAhead = this.#lruBehind = 0;
   }
 
   #admit(candidate: number, victim: number): boolean {
@@ -220,6 +241,11 @@ export class WTinyLfu {
    * densities alike, cancels out (Caffeine's density climber, for large caches).
    */
   #climb(): void {
+    if (FIXED !== undefined) {
+      this.#hits = this.#windowHits = this.#requests = 0;
+      if (this.#slots.size >= this.#maximum) this.#resize(Math.max(1, Math.round(this.#maximum * FIXED)));
+      return;
+    }
     // The window is credited with its hits and with the candidates it let go too early.
     const windowHits = this.#windowHits + Math.max(0, this.#regrets - this.#falseRegrets);
     const mainHits = this.#hits - this.#windowHits;
@@ -227,6 +253,16 @@ export class WTinyLfu {
     this.#rejected.fill(0);
     const max = this.#maximum;
     if (this.#slots.size < max) return;
+    // McNemar's test on the requests where the store and the simulated LRU disagree.
+    const ahead = this.#lruAhead;
+    const behind = this.#lruBehind;
+    if (ahead - behind > LRU_Z * Math.sqrt(ahead + behind)) {
+      this.#lruAhead = this.#lruBehind = 0;
+      this.#resize(Math.min(max, Math.round(this.windowMax + LRU_STEP * max)));
+      return;
+    }
+    this.#lruAhead = ahead * LRU_DECAY;
+    this.#lruBehind = behind * LRU_DECAY;
     // +0.5: a region without a hit in the sample still has a (low) density.
     const windowDensity = (windowHits + 0.5) / this.windowMax;
     const mainDensity = (mainHits + 0.5) / Math.max(1, max - this.windowMax);
