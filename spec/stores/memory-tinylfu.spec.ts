@@ -158,6 +158,66 @@ describe('memoryStore W-TinyLFU', () => {
     });
   });
 
+  describe('window sizing', () => {
+    /** Replays `next` (a key per request) for `requests` requests: the store's hit ratio and its window at the end. */
+    function replay(maxEntries: number, requests: number, next: (random: () => number) => number): { ratio: number; lruRatio: number; window: number } {
+      const store = new MemoryStore({ maxEntries }, { hashSeed: mix32(maxEntries) });
+      const lru = memoryStore({ maxEntries, policy: 'lru' });
+      const random = mulberry32(99);
+      let hits = 0;
+      let lruHits = 0;
+      for (let i = 0; i < requests; i++) {
+        const id = String(next(random));
+        if (store.get('t', id) !== undefined) hits++;
+        else store.set('t', id, true, { ttlMs: Infinity });
+        if (lru.get('t', id) !== undefined) lruHits++;
+        else lru.set('t', id, true, { ttlMs: Infinity });
+      }
+      return { ratio: hits / requests, lruRatio: lruHits / requests, window: store.tinylfu?.windowMax as number };
+    }
+
+    /** Pure recency: 30% new keys, else a repeat at a stack distance uniform in 1..`depth`. */
+    function recency(depth: number): (random: () => number) => number {
+      const recent: number[] = [];
+      let fresh = 0;
+      return (random) => {
+        const key = recent.length === 0 || random() < 0.3 ? fresh++ : (recent[recent.length - 1 - Math.floor(random() * Math.min(recent.length, depth))] as number);
+        recent.push(key);
+        if (recent.length > 4 * depth) recent.splice(0, 2 * depth);
+        return key;
+      };
+    }
+
+    it('grows the window toward LRU on a pure-recency stream, and keeps up with LRU there', () => {
+      for (const maxEntries of [500, 2_000]) {
+        const { ratio, lruRatio, window } = replay(maxEntries, 200_000, recency(Math.round(maxEntries * 1.2)));
+        expect(window, `max ${maxEntries}: window`).to.be.at.least(maxEntries * 0.7);
+        expect(ratio, `max ${maxEntries}: hit ratio against LRU's ${lruRatio}`).to.be.at.least(lruRatio - 0.01);
+      }
+    });
+
+    it('keeps the window small on a frequency-skewed stream', () => {
+      for (const maxEntries of [500, 2_000]) {
+        // Zipf(1)-like: log-uniform ranks over 50,000 keys.
+        const { ratio, lruRatio, window } = replay(maxEntries, 200_000, (random) => Math.floor(Math.pow(50_000, random())));
+        expect(window, `max ${maxEntries}: window`).to.be.at.most(maxEntries * 0.2);
+        expect(ratio, `max ${maxEntries}: hit ratio`).to.be.above(lruRatio);
+      }
+    });
+
+    it('shrinks the window again when a recency phase gives way to a frequency-skewed one', () => {
+      const maxEntries = 1_000;
+      const recent = recency(1_200);
+      let grown = 0;
+      const { window } = replay(maxEntries, 200_000, (random) => {
+        grown++;
+        return grown <= 100_000 ? recent(random) : 1e7 + Math.floor(Math.pow(50_000, random()));
+      });
+      // The recency phase grew it past 90% (as in the test above); the density climber takes it back down.
+      expect(window).to.be.at.most(maxEntries * 0.6);
+    });
+  });
+
   describe('reference model', () => {
     it('agrees with a reference W-TinyLFU over random sets, gets, deletes and namespace clears (same hash seed)', () => {
       const rng = mulberry32(20261203);
@@ -199,7 +259,8 @@ describe('memoryStore W-TinyLFU', () => {
 
 /**
  * W-TinyLFU written plainly from its description: three Maps in recency order (oldest first), a
- * 4-bit count-min sketch as an array of counters, the window sized toward equal hit densities. Written apart from
+ * 4-bit count-min sketch as an array of counters, the window sized toward equal hit densities and
+ * grown when a plain LRU of the same bound does significantly better. Written apart from
  * the store's code on purpose; it shares only the hash function (and the sketch's layout, so that
  * collisions, and so estimates, are the same).
  */
@@ -227,6 +288,11 @@ class ReferenceTinyLfu {
   readonly rejectedBuckets: number;
   regrets = 0;
   falseRegrets = 0;
+  // A plain LRU of the same bound over the hashes (the store samples every key at these bounds),
+  // and the requests where it and the policy disagreed (decayed by half each sample).
+  readonly lru = new Map<number, true>();
+  lruAhead = 0;
+  lruBehind = 0;
 
   constructor(
     readonly maximum: number,
@@ -253,6 +319,7 @@ class ReferenceTinyLfu {
       const value = list.get(key);
       if (value === undefined) continue;
       this.increment(this.hashes.get(key) as number);
+      if (!this.shadow(this.hashes.get(key) as number)) this.lruBehind++;
       if (name === 'window') this.windowHits++;
       list.delete(key);
       if (name === 'probation') {
@@ -272,6 +339,7 @@ class ReferenceTinyLfu {
   set(key: string, hash: number, value: number): void {
     this.delete(key);
     this.increment(hash);
+    if (this.shadow(hash)) this.lruAhead++;
     const bucket = hash & (this.rejectedBuckets - 1);
     this.falseRegrets += this.rejected.size / this.rejectedBuckets;
     if (this.rejected.delete(bucket)) this.regrets++;
@@ -333,6 +401,14 @@ class ReferenceTinyLfu {
     to.set(key, value);
   }
 
+  /** A request of `hash` in the LRU simulation: whether it was held. */
+  shadow(hash: number): boolean {
+    const held = this.lru.delete(hash);
+    this.lru.set(hash, true);
+    if (this.lru.size > this.maximum) this.lru.delete(this.lru.keys().next().value as number);
+    return held;
+  }
+
   demote(): void {
     while (this.protected.size > this.protectedMax) this.moveOldest(this.protected, this.probation);
   }
@@ -346,10 +422,30 @@ class ReferenceTinyLfu {
     this.hits = this.windowHits = this.requests = this.regrets = this.falseRegrets = 0;
     this.rejected.clear();
     if (this.size < this.maximum) return;
+    // The simulated LRU significantly ahead (McNemar): grow the window by a tenth of the bound.
+    if (this.lruAhead - this.lruBehind > 2.5 * Math.sqrt(this.lruAhead + this.lruBehind)) {
+      this.lruAhead = this.lruBehind = 0;
+      this.resize(Math.min(this.maxWindow, Math.round(this.windowMax + 0.1 * this.maximum)));
+      return;
+    }
+    this.lruAhead /= 2;
+    this.lruBehind /= 2;
     // Toward equal hits per entry in window and main region, by the log of their ratio.
     const error = Math.log((windowHits + 0.5) / this.windowMax / ((mainHits + 0.5) / Math.max(1, this.maximum - this.windowMax)));
     const step = Math.sign(error) * Math.min(0.3 * this.maximum, Math.abs(error) * 0.03 * this.maximum);
-    const window = Math.min(this.maximum, Math.max(Math.max(1, Math.floor(this.maximum * 0.02)), Math.round(this.windowMax + step)));
+    this.resize(Math.min(this.maxWindow, Math.max(this.minWindow, Math.round(this.windowMax + step))));
+  }
+
+  get minWindow(): number {
+    return Math.max(1, Math.floor(this.maximum * 0.02));
+  }
+
+  /** The main region keeps at least the smallest window's share. */
+  get maxWindow(): number {
+    return Math.max(this.minWindow, this.maximum - this.minWindow);
+  }
+
+  resize(window: number): void {
     if (window === this.windowMax) return;
     this.windowMax = window;
     this.protectedMax = Math.floor((this.maximum - window) * 0.8);

@@ -40,9 +40,11 @@ export class ShadowLru {
   /** @param maximum - the bound of the cache simulated */
   constructor(maximum: number) {
     let rate = 1;
-    while (maximum / rate > MAX_ENTRIES && rate < 1 << 15) rate *= 2;
+    while (maximum / rate > MAX_ENTRIES && rate < 1 << 16) rate *= 2;
     this.mask = (rate - 1) << 16;
-    this.#capacity = Math.max(1, Math.floor(maximum / rate));
+    // Beyond 2 ** 26 entries the rate stops growing: the simulated LRU is then smaller than the
+    // store (it under-estimates, so the window just grows less).
+    this.#capacity = Math.max(1, Math.min(MAX_ENTRIES, Math.floor(maximum / rate)));
     this.#hashes = new Int32Array(this.#capacity);
     this.#prev = new Int32Array(this.#capacity + 1);
     this.#next = new Int32Array(this.#capacity + 1);

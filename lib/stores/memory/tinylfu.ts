@@ -38,13 +38,12 @@ export const PROTECTED = 2;
 /** Lists a W-TinyLFU slot table has. */
 export const TINYLFU_LISTS = 3;
 
-const FIXED = process.env['CF_FIXED'] ? Number(process.env['CF_FIXED']) : undefined;
 /** Share of the bound the window starts with. */
 const INITIAL_WINDOW = 0.01;
 /** Share of the main region the protected segment may hold. */
-const PROTECTED_SHARE = Number(process.env['CF_PROT'] ?? 0.8);
+const PROTECTED_SHARE = 0.8;
 /** A losing candidate estimated at least this often is sometimes admitted anyway. */
-const WARM_CANDIDATE = Number(process.env['CF_WARM'] ?? 6);
+const WARM_CANDIDATE = 6;
 /** Window sizing: the smallest window once it adapts, as a share of the bound. */
 const WINDOW_FLOOR = 0.02;
 /** Window sizing: a step is this share of the bound per unit of log density ratio... */
@@ -53,10 +52,15 @@ const GAIN = 0.03;
 const MAX_STEP = 0.3;
 /** Window sizing: the fewest requests of a sample (a sample is otherwise as many requests as the bound). */
 const MIN_SAMPLE = 256;
-const LRU_Z = Number(process.env['CF_Z'] ?? 2.5);
-const LRU_DECAY = Number(process.env['CF_DECAY'] ?? 0.5);
+/**
+ * Window sizing: the window grows when the simulated LRU hit, and the store missed, significantly
+ * more sampled requests than the other way round (this many standard deviations, McNemar's test)...
+ */
+const LRU_Z = 2.5;
 /** Window sizing: ...by this share of the bound. */
-const LRU_STEP = Number(process.env['CF_LSTEP'] ?? 0.1);
+const LRU_STEP = 0.1;
+/** Window sizing: the weight of a sample's disagreements in the next one's test. */
+const LRU_DECAY = 0.5;
 /** Bits of the rejected-candidates filter per entry of the bound (rounded up to a power of two). */
 const REJECTED_BITS_PER_ENTRY = 4;
 
@@ -100,6 +104,8 @@ export class WTinyLfu {
   readonly #period: number;
   /** The smallest window once it adapts. */
   readonly #minWindow: number;
+  /** The largest: the main region keeps as much, so that its density stays measured. */
+  readonly #maxWindow: number;
   /** A sampled simulation of a plain LRU of the same bound (a window of 100%). */
   readonly #shadow: ShadowLru;
   /** Mask of {@link ShadowLru.mask}: a request whose hash has none of these bits is replayed there. */
@@ -121,6 +127,7 @@ export class WTinyLfu {
     this.protectedMax = protectedFor(maximum, this.windowMax);
     this.#period = Math.max(MIN_SAMPLE, Math.min(maximum, 2 ** 30));
     this.#minWindow = Math.max(1, Math.floor(maximum * WINDOW_FLOOR));
+    this.#maxWindow = Math.max(this.#minWindow, maximum - this.#minWindow);
     let bits = 64;
     while (bits < maximum * REJECTED_BITS_PER_ENTRY && bits < 2 ** 26) bits *= 2;
     this.#rejected = new Int32Array(bits / 32);
@@ -241,11 +248,6 @@ export class WTinyLfu {
    * densities alike, cancels out (Caffeine's density climber, for large caches).
    */
   #climb(): void {
-    if (FIXED !== undefined) {
-      this.#hits = this.#windowHits = this.#requests = 0;
-      if (this.#slots.size >= this.#maximum) this.#resize(Math.max(1, Math.round(this.#maximum * FIXED)));
-      return;
-    }
     // The window is credited with its hits and with the candidates it let go too early.
     const windowHits = this.#windowHits + Math.max(0, this.#regrets - this.#falseRegrets);
     const mainHits = this.#hits - this.#windowHits;
@@ -258,7 +260,7 @@ export class WTinyLfu {
     const behind = this.#lruBehind;
     if (ahead - behind > LRU_Z * Math.sqrt(ahead + behind)) {
       this.#lruAhead = this.#lruBehind = 0;
-      this.#resize(Math.min(max, Math.round(this.windowMax + LRU_STEP * max)));
+      this.#resize(Math.min(this.#maxWindow, Math.round(this.windowMax + LRU_STEP * max)));
       return;
     }
     this.#lruAhead = ahead * LRU_DECAY;
@@ -268,7 +270,7 @@ export class WTinyLfu {
     const mainDensity = (mainHits + 0.5) / Math.max(1, max - this.windowMax);
     const error = Math.log(windowDensity / mainDensity);
     const step = Math.sign(error) * Math.min(MAX_STEP * max, Math.abs(error) * GAIN * max);
-    this.#resize(Math.min(max, Math.max(this.#minWindow, Math.round(this.windowMax + step))));
+    this.#resize(Math.min(this.#maxWindow, Math.max(this.#minWindow, Math.round(this.windowMax + step))));
   }
 
   /** Set the window's bound (and so the protected segment's), moving entries to fit. */
