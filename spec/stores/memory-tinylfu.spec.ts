@@ -440,9 +440,9 @@ class ReferenceTinyLfu {
     return Math.max(1, Math.floor(this.maximum * 0.02));
   }
 
-  /** The main region keeps at least the smallest window's share. */
+  /** The main region keeps at least 1% of the bound. */
   get maxWindow(): number {
-    return Math.max(this.minWindow, this.maximum - this.minWindow);
+    return Math.max(this.minWindow, this.maximum - Math.max(1, Math.floor(this.maximum * 0.01)));
   }
 
   resize(window: number): void {

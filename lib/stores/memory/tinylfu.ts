@@ -46,6 +46,8 @@ const PROTECTED_SHARE = 0.8;
 const WARM_CANDIDATE = 6;
 /** Window sizing: the smallest window once it adapts, as a share of the bound. */
 const WINDOW_FLOOR = 0.02;
+/** Window sizing: the smallest main region, as a share of the bound (so its density stays measured). */
+const MAIN_FLOOR = 0.01;
 /** Window sizing: a step is this share of the bound per unit of log density ratio... */
 const GAIN = 0.03;
 /** Window sizing: ...and at most this share of the bound. */
@@ -104,7 +106,7 @@ export class WTinyLfu {
   readonly #period: number;
   /** The smallest window once it adapts. */
   readonly #minWindow: number;
-  /** The largest: the main region keeps as much, so that its density stays measured. */
+  /** The largest window: the main region keeps {@link MAIN_FLOOR}. */
   readonly #maxWindow: number;
   /** A sampled simulation of a plain LRU of the same bound (a window of 100%). */
   readonly #shadow: ShadowLru;
@@ -127,7 +129,7 @@ export class WTinyLfu {
     this.protectedMax = protectedFor(maximum, this.windowMax);
     this.#period = Math.max(MIN_SAMPLE, Math.min(maximum, 2 ** 30));
     this.#minWindow = Math.max(1, Math.floor(maximum * WINDOW_FLOOR));
-    this.#maxWindow = Math.max(this.#minWindow, maximum - this.#minWindow);
+    this.#maxWindow = Math.max(this.#minWindow, maximum - Math.max(1, Math.floor(maximum * MAIN_FLOOR)));
     let bits = 64;
     while (bits < maximum * REJECTED_BITS_PER_ENTRY && bits < 2 ** 26) bits *= 2;
     this.#rejected = new Int32Array(bits / 32);
