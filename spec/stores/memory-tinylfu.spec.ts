@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { InvalidOptionError } from '../../lib/core/errors.js';
 import { MemoryStore, memoryStore } from '../../lib/stores/memory.js';
+import { ShadowLru } from '../../lib/stores/memory/shadow.js';
 import { FrequencySketch, hashString, mix32, newHashSeed, wordsFor } from '../../lib/stores/memory/sketch.js';
 import { mulberry32 } from '../helpers/random-values.js';
 import { thrown } from '../helpers/thrown.js';
@@ -155,6 +156,33 @@ describe('memoryStore W-TinyLFU', () => {
       const store = memoryStore({ maxEntries: 1 });
       for (const id of ['a', 'b', 'c']) store.set('ns', id, id, { ttlMs: Infinity });
       expect([store.get('ns', 'a'), store.get('ns', 'c')?.value]).to.deep.equal([undefined, 'c']);
+    });
+  });
+
+  describe('LRU simulation', () => {
+    it('answers as an LRU of its capacity would, through evictions that shift probe chains', () => {
+      for (const [maximum, keys] of [[1, 3], [7, 12], [100, 300], [5_000, 2_000]] as const) {
+        const shadow = new ShadowLru(maximum);
+        // Above 1,024 entries it samples: one key in 8 at 5,000, simulating 625 entries.
+        const capacity = shadow.mask === 0 ? maximum : Math.floor(maximum / ((shadow.mask >>> 16) + 1));
+        const model = new Map<number, true>();
+        const rng = mulberry32(maximum);
+        for (let i = 0; i < 20_000; i++) {
+          // Hashes that differ only in their high bits, none of them a sampled-out one.
+          const hash = (Math.floor(rng() * keys) << 20) & ~shadow.mask;
+          const held = model.delete(hash);
+          model.set(hash, true);
+          if (model.size > capacity) model.delete(model.keys().next().value as number);
+          expect(shadow.access(hash), `max ${maximum} request ${i}`).to.equal(held);
+        }
+      }
+    });
+
+    it('samples more sparsely as the bound grows, up to 1,024 simulated entries', () => {
+      expect(new ShadowLru(1_024).mask).to.equal(0);
+      expect(new ShadowLru(1_025).mask).to.equal(1 << 16);
+      expect(new ShadowLru(40_000).mask).to.equal(63 << 16);
+      expect(() => new ShadowLru(Number.MAX_SAFE_INTEGER)).to.not.throw();
     });
   });
 

@@ -23,9 +23,6 @@ const EMPTY = -1;
 export class ShadowLru {
   /** Mask of the hash bits (above bit 16) that pick a sampled key: sampled when they are all zero. */
   readonly mask: number;
-  /** Requests replayed since the last {@link reset}, and how many of them hit. */
-  requests = 0;
-  hits = 0;
 
   readonly #capacity: number;
   #size = 0;
@@ -57,7 +54,6 @@ export class ShadowLru {
 
   /** Replay a request of the sampled key `hash`; true when the simulated LRU held it. */
   access(hash: number): boolean {
-    this.requests++;
     const head = this.#capacity;
     const table = this.#table;
     let at = this.#home(hash);
@@ -65,7 +61,6 @@ export class ShadowLru {
       const entry = table[at] as number;
       if (entry === EMPTY) break;
       if (this.#hashes[entry] === hash) {
-        this.hits++;
         this.#unlink(entry);
         this.#linkFirst(entry, head);
         return true;
@@ -89,17 +84,11 @@ export class ShadowLru {
     return false;
   }
 
-  /** Start a new count of requests and hits (the simulated contents stay). */
-  reset(): void {
-    this.requests = this.hits = 0;
-  }
-
   /** Forget everything. */
   clear(): void {
     this.#size = 0;
     this.#table.fill(EMPTY);
     this.#prev[this.#capacity] = this.#next[this.#capacity] = this.#capacity;
-    this.reset();
   }
 
   #home(hash: number): number {
