@@ -430,6 +430,8 @@ export class MemoryStore implements Store {
     this.#sweep(now);
     let scope = this.#namespaces.find(namespace);
     const previous = scope?.slots.get(id);
+    // An overwrite of a live entry: for the policy, a request the store held.
+    const held = previous !== undefined && this.#deadCause(previous, now) === undefined;
     if (previous !== undefined) {
       if (this.#evictListener !== undefined) this.#queue(previous, this.#deadCause(previous, now) ?? 'replaced');
       this.#remove(previous);
@@ -449,7 +451,7 @@ export class MemoryStore implements Store {
     if (tinylfu !== undefined) {
       // Namespace and id both: the same id in two namespaces is two keys.
       hash = hashString(id, hashString(namespace, this.#hashSeed));
-      tinylfu.onWrite(hash);
+      tinylfu.onWrite(hash, held);
     }
     if (slots.size >= this.maxEntries) this.#evictOne(now);
     if (size !== 0) while (this.#totalSize + size > this.maxSize && slots.size !== 0) this.#evictOne(now);

@@ -365,9 +365,12 @@ class ReferenceTinyLfu {
   }
 
   set(key: string, hash: number, value: number): void {
-    this.delete(key);
+    const held = this.delete(key);
     this.increment(hash);
-    if (this.shadow(hash)) this.lruAhead++;
+    if (this.shadow(hash) !== held) {
+      if (held) this.lruBehind++;
+      else this.lruAhead++;
+    }
     const bucket = hash & (this.rejectedBuckets - 1);
     this.falseRegrets += this.rejected.size / this.rejectedBuckets;
     if (this.rejected.delete(bucket)) this.regrets++;

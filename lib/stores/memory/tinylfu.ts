@@ -172,10 +172,13 @@ export class WTinyLfu {
     if (++this.#requests >= this.#period) this.#climb();
   }
 
-  /** Count a key about to be written (its first occurrence, or an overwrite). */
-  onWrite(hash: number): void {
+  /** Count a key about to be written (its first occurrence, or an overwrite: `held` if of a live entry). */
+  onWrite(hash: number, held = false): void {
     this.sketch.increment(hash);
-    if ((hash & this.#shadowMask) === 0 && this.#shadow.access(hash)) this.#lruAhead++;
+    if ((hash & this.#shadowMask) === 0 && this.#shadow.access(hash) !== held) {
+      if (held) this.#lruBehind++;
+      else this.#lruAhead++;
+    }
     // A key requested again soon after the admission filter turned it away: a hit a larger
     // window would have had.
     const bit = hash & this.#rejectedMask;
