@@ -119,6 +119,9 @@ export class MemoryStore implements Store {
   readonly #tinylfu: WTinyLfu | undefined;
   /** Seed of the key hashes (W-TinyLFU). */
   readonly #hashSeed: number;
+  /** The last namespace written and its hash (the seed of its ids' hashes): most writes repeat it. */
+  #hashedNamespace: string | undefined;
+  #namespaceHash = 0;
   readonly #sizeOf: ((value: unknown, key: string) => number) | undefined;
   /** The plain form of a stored value, for `sizeOf` (see {@link bindValues}). */
   #plain: ((stored: unknown) => unknown) | undefined;
@@ -448,7 +451,11 @@ export class MemoryStore implements Store {
     let hash = 0;
     if (tinylfu !== undefined) {
       // Namespace and id both: the same id in two namespaces is two keys.
-      hash = hashString(id, hashString(namespace, this.#hashSeed));
+      if (namespace !== this.#hashedNamespace) {
+        this.#hashedNamespace = namespace;
+        this.#namespaceHash = hashString(namespace, this.#hashSeed);
+      }
+      hash = hashString(id, this.#namespaceHash);
       tinylfu.onWrite(hash);
     }
     if (slots.size >= this.maxEntries) this.#evictOne(now);
