@@ -218,14 +218,18 @@ export function evaluateTargets(results: readonly ScenarioResult[]): Target[] {
     for (const name of [F_SWR_ROW, F_EARLY_ROW]) {
       const row = f.rows.find((r) => r.name === name);
       const waited = Number(row?.extra?.[F_WAITED]);
+      // The cache's counters say whether a call waited for a load; a slow call that did not was
+      // held up by something else (a collector pause, the machine), which latency alone cannot tell.
+      const loadWaits = Number(row?.extra?.[F_LOAD_WAITS]);
+      const counted = Number.isFinite(loadWaits);
       const p99 = row?.summary?.median;
       const over = Number(row?.extra?.[F_OVER]);
       const measured = row === undefined || row.error !== undefined || p99 === undefined;
       targets.push({
         scenario: 'F',
-        target: `${name}: no caller waits for a load after the warm-up load (calls > ${F_WAIT_MS} ms = 0)`,
-        measured: measured ? 'not measured' : `${waited} calls waited`,
-        verdict: pass(measured ? undefined : waited === 0),
+        target: `${name}: no caller waits for a load after the warm-up load (the cache's misses + joined calls = 0)`,
+        measured: measured ? 'not measured' : `${counted ? `${loadWaits} calls waited for a load` : 'no counters'}; ${waited} calls took > ${F_WAIT_MS} ms`,
+        verdict: pass(measured ? undefined : counted ? loadWaits === 0 : waited === 0),
       });
       targets.push({
         scenario: 'F',
@@ -283,6 +287,8 @@ const F_SWR_ROW = "cacheflight staleWhileRevalidate: '1s'";
 const F_EARLY_ROW = 'cacheflight earlyRefresh: true';
 const F_WAIT_MS = 10;
 const F_WAITED = `waited (> ${F_WAIT_MS} ms)`;
+/** Scenario F's column of calls that waited for a load by the cache's own counters (cacheflight rows). */
+export const F_LOAD_WAITS = 'waited for a load (cache counters)';
 const F_OVER = 'worst round: runs − (elapsed/TTL + 1)';
 
 export function renderTargets(targets: readonly Target[]): string {

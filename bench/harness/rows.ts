@@ -28,6 +28,11 @@ export interface RowInstance {
   close(): Promise<void>;
   /** cacheflight rows on a backend: the store errors reported so far (`backend-error` events). */
   backendErrors?(): number;
+  /**
+   * cacheflight rows: calls so far that waited for a load by the cache's own counters (misses,
+   * which load, plus calls that joined a load in flight); stale and graced answers do not wait.
+   */
+  loadWaits?(): number;
 }
 
 export interface RowDef {

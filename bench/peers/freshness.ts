@@ -79,6 +79,10 @@ function cacheflightRow(
         call: (id, query, filter) => service.getProduct(id, query, filter),
         reset: () => cache.clear(),
         close: () => cache.close(),
+        loadWaits: () => {
+          const stats = cache.stats();
+          return stats.misses + stats.joined;
+        },
       };
     },
   };

@@ -4,7 +4,7 @@
  * time figures of a shared 2-core machine move by 10% between runs; these move by well under 1%,
  * so a change worth 2% shows.
  *
- *   npm run build && node bench/profile/miss-counts.mjs [floor] [freeze] [none]
+ *   npm run build && node bench/profile/miss-counts.mjs [floor] [freeze] [none] [freeze-lru] [none-lru]
  *
  * For each row: two runs of the loop (10 and 30 passes of 5,000 fresh keys, each pass from an
  * emptied cache, as in B), the difference divided by the 100,000 misses in between, so start-up
@@ -87,7 +87,9 @@ async function runLoop(row, passes) {
   } else {
     // Only here: the floor row runs without the library loaded at all.
     const lib = await import(new URL('../../dist/esm/index.js', import.meta.url).href);
-    const cache = lib.registerCache(lib.createCache({ store: lib.memoryStore({ maxEntries: 200_000 }), ttl: '5m', immutability: row }));
+    // `none-lru`: the same row on the memory store's LRU policy instead of the default W-TinyLFU.
+    const [immutability, policy = 'tinylfu'] = row.split('-');
+    const cache = lib.registerCache(lib.createCache({ store: lib.memoryStore({ maxEntries: 200_000, policy }), ttl: '5m', immutability }));
     class Service {
       getProduct(id, query, filter) {
         return loader(id, query, filter);

@@ -56,6 +56,20 @@ import {
 
 export { DEFAULT_MAX_ENTRIES, DEFAULT_POLICY, type MemoryStoreOptions, type MemoryStorePolicy } from './memory/options.js';
 
+/** The bound W-TinyLFU starts with in a store bounded by size alone (it follows the entries held). */
+const SIZE_ONLY_START = 256;
+
+/**
+ * A store bounded by size alone holds as many entries as their sizes allow: size its W-TinyLFU
+ * policy for the `held` entries, growing by steps of a quarter while the store fills, and
+ * shrinking when a write that had to evict for size leaves a fifth fewer than it is sized for.
+ */
+function fitToHeld(tinylfu: WTinyLfu, held: number, evicted: boolean): void {
+  const maximum = tinylfu.maximum;
+  if (held > maximum) tinylfu.resize(Math.max(held, Math.ceil(maximum * 1.25)));
+  else if (evicted && held < maximum * 0.8) tinylfu.resize(held);
+}
+
 /**
  * Slots the sweep inspects per `set`. Two per write outpaces the at most one entry a write adds,
  * so the cursor laps the whole list and every dead entry is reclaimed within O(size) writes.
@@ -66,7 +80,7 @@ const SWEEP_STEPS = 2;
 export interface MemoryStoreStats {
   /** Entries held, dead ones not yet reclaimed included (same as {@link MemoryStore.size}). */
   readonly entries: number;
-  /** The bound. */
+  /** The entry bound; `Infinity` when `maxSize` alone bounds the store. */
   readonly maxEntries: number;
   /** Namespace states tracked: at most one per namespace with held entries. */
   readonly namespaces: number;
@@ -101,7 +115,7 @@ export class MemoryStore implements Store {
   readonly name: string;
   /** Always `true`: `get` returns the very object given to `set`. */
   readonly sharesReferences = true;
-  /** Most entries held at once. */
+  /** Most entries held at once; `Infinity` when `maxSize` alone bounds the store. */
   readonly maxEntries: number;
   /** Which entry leaves when the store is full (see {@link MemoryStoreOptions.policy}). */
   readonly policy: MemoryStorePolicy;
@@ -119,6 +133,9 @@ export class MemoryStore implements Store {
   readonly #tinylfu: WTinyLfu | undefined;
   /** Seed of the key hashes (W-TinyLFU). */
   readonly #hashSeed: number;
+  /** The last namespace written and its hash (the seed of its ids' hashes): most writes repeat it. */
+  #hashedNamespace: string | undefined;
+  #namespaceHash = 0;
   readonly #sizeOf: ((value: unknown, key: string) => number) | undefined;
   /** The plain form of a stored value, for `sizeOf` (see {@link bindValues}). */
   #plain: ((stored: unknown) => unknown) | undefined;
@@ -155,7 +172,8 @@ export class MemoryStore implements Store {
       this.#tinylfu = undefined;
     } else {
       this.#slots = new SlotTable(this.maxEntries, TINYLFU_LISTS, extras);
-      this.#tinylfu = new WTinyLfu(this.#slots, this.maxEntries, this.#hashSeed);
+      // Bounded by size alone, the policy is sized for the entries held, as they come and go.
+      this.#tinylfu = new WTinyLfu(this.#slots, this.maxEntries === Infinity ? SIZE_ONLY_START : this.maxEntries, this.#hashSeed);
     }
   }
 
@@ -450,11 +468,20 @@ export class MemoryStore implements Store {
     let hash = 0;
     if (tinylfu !== undefined) {
       // Namespace and id both: the same id in two namespaces is two keys.
-      hash = hashString(id, hashString(namespace, this.#hashSeed));
+      if (namespace !== this.#hashedNamespace) {
+        this.#hashedNamespace = namespace;
+        this.#namespaceHash = hashString(namespace, this.#hashSeed);
+      }
+      hash = hashString(id, this.#namespaceHash);
       tinylfu.onWrite(hash, held);
     }
     if (slots.size >= this.maxEntries) this.#evictOne(now);
-    if (size !== 0) while (this.#totalSize + size > this.maxSize && slots.size !== 0) this.#evictOne(now);
+    if (size !== 0 && this.#totalSize + size > this.maxSize) {
+      while (this.#totalSize + size > this.maxSize && slots.size !== 0) this.#evictOne(now);
+      if (tinylfu !== undefined && this.maxEntries === Infinity) fitToHeld(tinylfu, slots.size + 1, true);
+    } else if (tinylfu !== undefined && this.maxEntries === Infinity) {
+      fitToHeld(tinylfu, slots.size + 1, false);
+    }
     // The removals may have emptied (and so forgotten) the namespace.
     if (scope === undefined || scope.slots.size === 0) scope = this.#namespaces.acquire(namespace);
     const tags = this.#tags.acquireAll(options.tags);

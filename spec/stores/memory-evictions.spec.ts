@@ -239,6 +239,73 @@ describe('memoryStore evictions, timeToIdle and size bounds', () => {
     });
   });
 
+  describe('maxSize instead of maxEntries', () => {
+    const one = (): number => 1;
+
+    it('without maxEntries, the size bound alone limits the store: past 10,000 entries when they are small', () => {
+      for (const policy of ['tinylfu', 'lru'] as const) {
+        const store = new MemoryStore({ policy, maxSize: 25_000, sizeOf: one }, { hashSeed: 1 });
+        expect(store.maxEntries).to.equal(Infinity);
+        for (let k = 0; k < 30_000; k++) store.set('ns', `k${k}`, k, TTL);
+        expect(store.size, policy).to.equal(25_000);
+        expect(store.stats.totalSize, policy).to.equal(25_000);
+        expect(store.stats.evictions, policy).to.equal(5_000);
+      }
+    });
+
+    it('maxEntries: Infinity says the same explicitly; a finite maxEntries still applies alongside', () => {
+      expect(new MemoryStore({ maxEntries: Infinity, maxSize: 10, sizeOf: one }).maxEntries).to.equal(Infinity);
+      const both = new MemoryStore({ maxEntries: 3, maxSize: 10, sizeOf: one });
+      for (let k = 0; k < 5; k++) both.set('ns', `k${k}`, k, TTL);
+      expect(both.size).to.equal(3);
+      const error = thrown(() => new MemoryStore({ maxEntries: Infinity }));
+      expect(error).to.be.instanceOf(InvalidOptionError);
+      expect((error as Error).message).to.match(/"maxEntries" is Infinity; .*none when "maxSize" is given/);
+    });
+
+    it('W-TinyLFU is sized for the entries the size bound lets in, as their sizes change', () => {
+      let weight = 1;
+      const store = new MemoryStore({ maxSize: 2_000, sizeOf: () => weight }, { hashSeed: 1 });
+      for (let k = 0; k < 5_000; k++) store.set('ns', `a${k}`, k, TTL);
+      const tinylfu = store.tinylfu!;
+      expect(store.size).to.equal(2_000);
+      expect(tinylfu.maximum).to.be.within(2_000, 2_500);
+      expect(tinylfu.windowMax).to.be.within(1, 2_000 * 0.1);
+      // Values four times larger: a quarter as many fit, and the policy follows.
+      // (read a few times each, so that the admission filter lets them in over the one-off a's).
+      weight = 4;
+      for (let k = 0; k < 5_000; k++) {
+        store.set('ns', `b${k}`, k, TTL);
+        for (let r = 0; r < 3; r++) store.get('ns', `b${k}`);
+      }
+      expect(store.stats.totalSize).to.be.at.most(2_000);
+      expect(store.size).to.be.below(700);
+      expect(tinylfu.maximum).to.be.within(store.size, store.size * 1.25);
+      expect(tinylfu.protectedMax).to.be.below(tinylfu.maximum);
+    });
+
+    it('stays frequency-aware with the size bound alone: a hot set survives a scan that flushes LRU', () => {
+      const hotHits = (policy: 'tinylfu' | 'lru'): number => {
+        const store = new MemoryStore({ policy, maxSize: 100, sizeOf: one }, { hashSeed: 1 });
+        let hits = 0;
+        let scan = 0;
+        for (let round = 0; round < 200; round++) {
+          for (let h = 0; h < 50; h++) {
+            if (store.get('ns', `hot${h}`) !== undefined) {
+              if (round >= 100) hits++;
+            } else {
+              store.set('ns', `hot${h}`, h, TTL);
+            }
+          }
+          for (let k = 0; k < 200; k++) if (store.get('ns', `scan${scan}`) === undefined) store.set('ns', `scan${scan++}`, k, TTL);
+        }
+        return hits / (100 * 50);
+      };
+      expect(hotHits('lru')).to.equal(0);
+      expect(hotHits('tinylfu')).to.be.above(0.9);
+    });
+  });
+
   describe('validation at creation', () => {
     const invalid: Array<[MemoryStoreOptions | Record<string, unknown>, typeof InvalidOptionError | typeof InvalidTtlError, RegExp]> = [
       [{ timeToIdle: 0 }, InvalidTtlError, /"timeToIdle" is 0; give a duration > 0/],

@@ -6,7 +6,9 @@ import { describeValue, rejectUnknownOptions } from '../../core/option-checks.js
 export interface MemoryStoreOptions {
   /**
    * Most entries held at once; past it an entry leaves, chosen by {@link policy}. A positive safe
-   * integer, default `10_000`. Expired and invalidated entries count until they are reclaimed.
+   * integer, default `10_000`, or none when {@link maxSize} is given without it (the size bound
+   * alone then limits the store; `Infinity` says so explicitly). Expired and invalidated entries
+   * count until they are reclaimed.
    */
   readonly maxEntries?: number | undefined;
   /**
@@ -31,9 +33,10 @@ export interface MemoryStoreOptions {
   readonly timeToIdle?: Duration | undefined;
   /**
    * A bound on the total size of the values held, as measured by {@link sizeOf}, alongside
-   * {@link maxEntries} (both apply; entries leave by {@link policy} until the total fits, with the
-   * eviction cause `capacity`). A positive finite number; default none. Requires `sizeOf`. A value
-   * larger than `maxSize` on its own is not kept (as with {@link maxEntrySize}).
+   * {@link maxEntries} when both are given (both apply), or instead of it when `maxEntries` is left
+   * out: entries leave by {@link policy} until the total fits, with the eviction cause
+   * `capacity`. A positive finite number; default none. Requires `sizeOf`. A value larger than
+   * `maxSize` on its own is not kept (as with {@link maxEntrySize}).
    */
   readonly maxSize?: number | undefined;
   /**
@@ -63,7 +66,7 @@ const POLICIES: readonly string[] = ['tinylfu', 'lru'];
 
 /** {@link MemoryStoreOptions} with every default applied. */
 export interface ResolvedMemoryStoreOptions {
-  /** See {@link MemoryStoreOptions.maxEntries}. */
+  /** See {@link MemoryStoreOptions.maxEntries}; `Infinity` = no entry bound (`maxSize` alone). */
   readonly maxEntries: number;
   /** See {@link MemoryStoreOptions.name}. */
   readonly name: string;
@@ -101,11 +104,15 @@ export function resolveMemoryStoreOptions(options: unknown): ResolvedMemoryStore
   }
   const given = options as Record<string, unknown>;
   rejectUnknownOptions('memoryStore', given, KNOWN_OPTIONS);
-  const { maxEntries = DEFAULT_MAX_ENTRIES, name = 'memory', policy = DEFAULT_POLICY } = given;
-  if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+  const { name = 'memory', policy = DEFAULT_POLICY } = given;
+  // Without an entry bound of its own, a size-bounded store is limited by its size alone.
+  const sizeOnly = given['maxSize'] !== undefined;
+  const { maxEntries = sizeOnly ? Infinity : DEFAULT_MAX_ENTRIES } = given;
+  if (typeof maxEntries !== 'number' || !(Number.isSafeInteger(maxEntries) || (maxEntries === Infinity && sizeOnly)) || maxEntries < 1) {
     throw new InvalidOptionError(
       `memoryStore option "maxEntries" is ${describeValue(maxEntries)}; give a positive safe integer ` +
-        `(1 to ${Number.MAX_SAFE_INTEGER}), e.g. 10_000. The default is ${DEFAULT_MAX_ENTRIES}.`,
+        `(1 to ${Number.MAX_SAFE_INTEGER}), e.g. 10_000. The default is ${DEFAULT_MAX_ENTRIES} ` +
+        `(none when "maxSize" is given: leave "maxEntries" out, or give Infinity, to bound the store by size alone).`,
     );
   }
   if (typeof name !== 'string' || name.length === 0) {

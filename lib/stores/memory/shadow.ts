@@ -23,6 +23,8 @@ const EMPTY = -1;
 export class ShadowLru {
   /** Mask of the hash bits (above bit 16) that pick a sampled key: sampled when they are all zero. */
   readonly mask: number;
+  /** The bound simulated. */
+  readonly maximum: number;
 
   readonly #capacity: number;
   #size = 0;
@@ -36,6 +38,7 @@ export class ShadowLru {
 
   /** @param maximum - the bound of the cache simulated */
   constructor(maximum: number) {
+    this.maximum = maximum;
     let rate = 1;
     while (maximum / rate > MAX_ENTRIES && rate < 1 << 16) rate *= 2;
     this.mask = (rate - 1) << 16;

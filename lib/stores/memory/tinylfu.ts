@@ -79,6 +79,28 @@ export function initialWindow(maximum: number): number {
   return Math.max(1, maximum - Math.floor(maximum * (1 - INITIAL_WINDOW)));
 }
 
+/** Requests per window-sizing sample for a bound of `maximum` entries. */
+function periodFor(maximum: number): number {
+  return Math.max(MIN_SAMPLE, Math.min(maximum, 2 ** 30));
+}
+
+/** The smallest window, once it adapts, for a bound of `maximum` entries. */
+function minWindowFor(maximum: number): number {
+  return Math.max(1, Math.floor(maximum * WINDOW_FLOOR));
+}
+
+/** The largest window for a bound of `maximum` entries: the main region keeps {@link MAIN_FLOOR}. */
+function maxWindowFor(maximum: number): number {
+  return Math.max(minWindowFor(maximum), maximum - Math.max(1, Math.floor(maximum * MAIN_FLOOR)));
+}
+
+/** Bits of the rejected-candidates filter for a bound of `maximum` entries (a power of two). */
+function rejectedBitsFor(maximum: number): number {
+  let bits = 64;
+  while (bits < maximum * REJECTED_BITS_PER_ENTRY && bits < 2 ** 26) bits *= 2;
+  return bits;
+}
+
 /** The protected segment's bound when the window holds up to `window` of `maximum` entries. */
 export function protectedFor(maximum: number, window: number): number {
   return Math.floor((maximum - window) * PROTECTED_SHARE);
@@ -94,7 +116,7 @@ export class WTinyLfu {
   protectedMax: number;
 
   readonly #slots: SlotTable;
-  readonly #maximum: number;
+  #maximum: number;
   /** State of the admission draw (xorshift32). */
   #random: number;
   /** The current sample: hits, hits on the window, requests. */
@@ -107,19 +129,19 @@ export class WTinyLfu {
   /** Bits set in {@link #rejected}. */
   #rejectedSet = 0;
   /** A bit per hash bucket: candidates turned away in the current sample (a one-hash Bloom filter). */
-  readonly #rejected: Int32Array;
-  readonly #rejectedMask: number;
+  #rejected: Int32Array;
+  #rejectedMask: number;
   #requests = 0;
   /** Requests per window-sizing sample. */
-  readonly #period: number;
+  #period: number;
   /** The smallest window once it adapts. */
-  readonly #minWindow: number;
+  #minWindow: number;
   /** The largest window: the main region keeps {@link MAIN_FLOOR}. */
-  readonly #maxWindow: number;
-  /** A sampled simulation of a plain LRU of the same bound (a window of 100%). */
-  readonly #shadow: ShadowLru;
+  #maxWindow: number;
+  /** A sampled simulation of a plain LRU of (about) the same bound (a window of 100%). */
+  #shadow: ShadowLru;
   /** Mask of {@link ShadowLru.mask}: a request whose hash has none of these bits is replayed there. */
-  readonly #shadowMask: number;
+  #shadowMask: number;
   /** Sampled requests the simulated LRU hit and the store missed (decayed each sample)... */
   #lruAhead = 0;
   /** ...and the other way round. */
@@ -135,18 +157,53 @@ export class WTinyLfu {
     this.#maximum = maximum;
     this.windowMax = initialWindow(maximum);
     this.protectedMax = protectedFor(maximum, this.windowMax);
-    this.#period = Math.max(MIN_SAMPLE, Math.min(maximum, 2 ** 30));
-    this.#minWindow = Math.max(1, Math.floor(maximum * WINDOW_FLOOR));
-    this.#maxWindow = Math.max(this.#minWindow, maximum - Math.max(1, Math.floor(maximum * MAIN_FLOOR)));
-    let bits = 64;
-    while (bits < maximum * REJECTED_BITS_PER_ENTRY && bits < 2 ** 26) bits *= 2;
-    this.#rejected = new Int32Array(bits / 32);
-    this.#rejectedMask = bits - 1;
+    this.#period = periodFor(maximum);
+    this.#minWindow = minWindowFor(maximum);
+    this.#maxWindow = maxWindowFor(maximum);
+    this.#rejected = new Int32Array(rejectedBitsFor(maximum) / 32);
+    this.#rejectedMask = this.#rejected.length * 32 - 1;
     this.#random = mix32(seed ^ 0x2545f491) | 1;
     this.sketch = new FrequencySketch(Math.min(maximum, slots.expiresAt.length));
     this.#shadow = new ShadowLru(maximum);
     this.#shadowMask = this.#shadow.mask;
     slots.onGrow = (capacity) => this.sketch.grow(capacity);
+  }
+
+  /** The bound the policy is sized for, in entries. */
+  get maximum(): number {
+    return this.#maximum;
+  }
+
+  /**
+   * Size the policy for a new bound of `maximum` entries, keeping the window's share of it, the
+   * counts and the lists: a store bounded by size alone holds as many entries as their sizes
+   * allow, which it tells the policy whenever that number has moved.
+   */
+  resize(maximum: number): void {
+    if (maximum === this.#maximum) return;
+    const share = this.windowMax / this.#maximum;
+    this.#maximum = maximum;
+    this.#period = periodFor(maximum);
+    this.#minWindow = minWindowFor(maximum);
+    this.#maxWindow = maxWindowFor(maximum);
+    // The LRU simulation is rebuilt only when the bound has moved by half or more: a new one
+    // starts empty, and needs a few samples to say anything again.
+    const simulated = this.#shadow.maximum;
+    if (maximum >= simulated * 2 || maximum * 2 <= simulated) {
+      this.#shadow = new ShadowLru(maximum);
+      this.#shadowMask = this.#shadow.mask;
+      this.#lruAhead = this.#lruBehind = 0;
+    }
+    const bits = rejectedBitsFor(maximum);
+    if (bits !== this.#rejected.length * 32) {
+      this.#rejected = new Int32Array(bits / 32);
+      this.#rejectedMask = bits - 1;
+      this.#rejectedSet = 0;
+    }
+    this.sketch.grow(maximum);
+    this.#resize(Math.min(maximum, Math.max(1, Math.round(share * maximum))));
+    this.protectedMax = protectedFor(maximum, this.windowMax);
+    this.#demote();
   }
 
   /** A hit on `slot`: count it, and refresh its recency (promoting it from probation). */
