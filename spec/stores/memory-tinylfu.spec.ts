@@ -188,8 +188,10 @@ describe('memoryStore W-TinyLFU', () => {
 
   describe('window sizing', () => {
     /** Replays `next` (a key per request) for `requests` requests: the store's hit ratio and its window at the end. */
-    function replay(maxEntries: number, requests: number, next: (random: () => number) => number): { ratio: number; lruRatio: number; window: number } {
-      const store = new MemoryStore({ maxEntries }, { hashSeed: mix32(maxEntries) });
+    function replay(maxEntries: number, requests: number, next: (random: () => number) => number, bySize = false): { ratio: number; lruRatio: number; window: number } {
+      // bySize: the same bound given as maxSize alone (every value of size 1).
+      const options = bySize ? { maxSize: maxEntries, sizeOf: () => 1 } : { maxEntries };
+      const store = new MemoryStore(options, { hashSeed: mix32(maxEntries) });
       const lru = memoryStore({ maxEntries, policy: 'lru' });
       const random = mulberry32(99);
       let hits = 0;
@@ -231,6 +233,16 @@ describe('memoryStore W-TinyLFU', () => {
         expect(window, `max ${maxEntries}: window`).to.be.at.most(maxEntries * 0.2);
         expect(ratio, `max ${maxEntries}: hit ratio`).to.be.above(lruRatio);
       }
+    });
+
+    it('adapts the same way in a store bounded by maxSize alone', () => {
+      const maxEntries = 1_000;
+      const recencyRun = replay(maxEntries, 200_000, recency(1_200), true);
+      expect(recencyRun.window, 'window on pure recency').to.be.at.least(maxEntries * 0.7);
+      expect(recencyRun.ratio).to.be.at.least(recencyRun.lruRatio - 0.01);
+      const zipfRun = replay(maxEntries, 200_000, (random) => Math.floor(Math.pow(50_000, random())), true);
+      expect(zipfRun.window, 'window on a frequency-skewed stream').to.be.at.most(maxEntries * 0.2);
+      expect(zipfRun.ratio).to.be.above(zipfRun.lruRatio);
     });
 
     it('shrinks the window again when a recency phase gives way to a frequency-skewed one', () => {
@@ -321,6 +333,8 @@ class ReferenceTinyLfu {
   readonly lru = new Map<number, true>();
   lruAhead = 0;
   lruBehind = 0;
+  // Whether the current sample evicted (full, even if deletes brought the size down since).
+  evicted = false;
 
   constructor(
     readonly maximum: number,
@@ -403,6 +417,7 @@ class ReferenceTinyLfu {
   }
 
   victim(): string {
+    this.evicted = true;
     const oldest = (list: Map<string, number>): string | undefined => list.keys().next().value;
     const candidate = this.window.size >= this.windowMax ? oldest(this.window) : undefined;
     const victim = oldest(this.probation) ?? oldest(this.protected);
@@ -452,7 +467,9 @@ class ReferenceTinyLfu {
     const mainHits = this.hits - this.windowHits;
     this.hits = this.windowHits = this.requests = this.regrets = this.falseRegrets = 0;
     this.rejected.clear();
-    if (this.size < this.maximum) return;
+    const full = this.evicted || this.size >= this.maximum;
+    this.evicted = false;
+    if (!full) return;
     // The simulated LRU significantly ahead (McNemar): grow the window by a tenth of the bound.
     if (this.lruAhead - this.lruBehind > 2.5 * Math.sqrt(this.lruAhead + this.lruBehind)) {
       this.lruAhead = this.lruBehind = 0;

@@ -142,6 +142,8 @@ export class WTinyLfu {
   #shadow: ShadowLru;
   /** Mask of {@link ShadowLru.mask}: a request whose hash has none of these bits is replayed there. */
   #shadowMask: number;
+  /** Whether the store evicted during the current sample. */
+  #evicted = false;
   /** Sampled requests the simulated LRU hit and the store missed (decayed each sample)... */
   #lruAhead = 0;
   /** ...and the other way round. */
@@ -257,6 +259,7 @@ export class WTinyLfu {
    */
   victim(): number {
     const slots = this.#slots;
+    this.#evicted = true;
     const candidate = slots.lengths[WINDOW]! >= this.windowMax ? slots.oldest(WINDOW) : NO_SLOT;
     let victim = slots.oldest(PROBATION);
     if (victim === NO_SLOT) victim = slots.oldest(PROTECTED);
@@ -291,6 +294,7 @@ export class WTinyLfu {
     this.#rejected.fill(0);
     this.#shadow.clear();
     this.#lruAhead = this.#lruBehind = 0;
+    this.#evicted = false;
   }
 
   #admit(candidate: number, victim: number): boolean {
@@ -312,8 +316,8 @@ export class WTinyLfu {
   }
 
   /**
-   * Resize the window at the end of a sample (only once the store is full: before, nothing is
-   * evicted), toward equal hit densities (hits per entry held) of window and main region: the
+   * Resize the window at the end of a sample (only once the store is full, at its bound or
+   * evicting: before, nothing is evicted), toward equal hit densities (hits per entry held) of window and main region: the
    * step is proportional to the log of their ratio, so the phase of a workload, which moves both
    * densities alike, cancels out (Caffeine's density climber, for large caches).
    */
@@ -324,7 +328,10 @@ export class WTinyLfu {
     this.#hits = this.#windowHits = this.#requests = this.#regrets = this.#falseRegrets = this.#rejectedSet = 0;
     this.#rejected.fill(0);
     const max = this.#maximum;
-    if (this.#slots.size < max) return;
+    // Full: at the bound, or evicting (a store bounded by size holds fewer than it is sized for).
+    const full = this.#evicted || this.#slots.size >= max;
+    this.#evicted = false;
+    if (!full) return;
     // McNemar's test on the requests where the store and the simulated LRU disagree.
     const ahead = this.#lruAhead;
     const behind = this.#lruBehind;
