@@ -448,10 +448,11 @@ export class MemoryStore implements Store {
     this.#sweep(now);
     let scope = this.#namespaces.find(namespace);
     const previous = scope?.slots.get(id);
+    const previousCause = previous === undefined ? undefined : this.#deadCause(previous, now);
     // An overwrite of a live entry: for the policy, a request the store held.
-    const held = previous !== undefined && this.#deadCause(previous, now) === undefined;
+    const held = previous !== undefined && previousCause === undefined;
     if (previous !== undefined) {
-      if (this.#evictListener !== undefined) this.#queue(previous, this.#deadCause(previous, now) ?? 'replaced');
+      if (this.#evictListener !== undefined) this.#queue(previous, previousCause ?? 'replaced');
       this.#remove(previous);
     }
     if (size > this.maxEntrySize) {
@@ -476,12 +477,12 @@ export class MemoryStore implements Store {
       tinylfu.onWrite(hash, held);
     }
     if (slots.size >= this.maxEntries) this.#evictOne(now);
-    if (size !== 0 && this.#totalSize + size > this.maxSize) {
-      while (this.#totalSize + size > this.maxSize && slots.size !== 0) this.#evictOne(now);
-      if (tinylfu !== undefined && this.maxEntries === Infinity) fitToHeld(tinylfu, slots.size + 1, true);
-    } else if (tinylfu !== undefined && this.maxEntries === Infinity) {
-      fitToHeld(tinylfu, slots.size + 1, false);
+    let evictedForSize = false;
+    while (size !== 0 && this.#totalSize + size > this.maxSize && slots.size !== 0) {
+      this.#evictOne(now);
+      evictedForSize = true;
     }
+    if (tinylfu !== undefined && this.maxEntries === Infinity) fitToHeld(tinylfu, slots.size + 1, evictedForSize);
     // The removals may have emptied (and so forgotten) the namespace.
     if (scope === undefined || scope.slots.size === 0) scope = this.#namespaces.acquire(namespace);
     const tags = this.#tags.acquireAll(options.tags);

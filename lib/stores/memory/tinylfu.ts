@@ -140,7 +140,10 @@ export class WTinyLfu {
   #maxWindow: number;
   /** A sampled simulation of a plain LRU of (about) the same bound (a window of 100%). */
   #shadow: ShadowLru;
-  /** Mask of {@link ShadowLru.mask}: a request whose hash has none of these bits is replayed there. */
+  /**
+   * {@link ShadowLru.mask} of {@link #shadow}, kept here because every hit reads it: a request
+   * whose hash has none of these bits is replayed there.
+   */
   #shadowMask: number;
   /** Whether the store evicted during the current sample. */
   #evicted = false;
@@ -204,8 +207,6 @@ export class WTinyLfu {
     }
     this.sketch.grow(maximum);
     this.#resize(Math.min(maximum, Math.max(1, Math.round(share * maximum))));
-    this.protectedMax = protectedFor(maximum, this.windowMax);
-    this.#demote();
   }
 
   /** A hit on `slot`: count it, and refresh its recency (promoting it from probation). */
@@ -350,9 +351,11 @@ export class WTinyLfu {
     this.#resize(Math.min(this.#maxWindow, Math.max(this.#minWindow, Math.round(this.windowMax + step))));
   }
 
-  /** Set the window's bound (and so the protected segment's), moving entries to fit. */
+  /**
+   * Set the window's bound and, from it and the policy's bound, the protected segment's, moving
+   * entries to fit (nothing moves when both still fit).
+   */
   #resize(window: number): void {
-    if (window === this.windowMax) return;
     this.windowMax = window;
     this.protectedMax = protectedFor(this.#maximum, window);
     const slots = this.#slots;
