@@ -105,7 +105,7 @@ describe('redisStore on a Redis Cluster', function () {
       for (const name of ['evalsha', 'eval', 'get', 'pttl']) expect((after[name] ?? 0) - (before[name] ?? 0), name).to.equal(0);
     });
 
-    it('batches the reads of one tick into one MGET per shard', async () => {
+    it('batches the reads of one tick into one MGET per shard (the first read of an idle store goes at once)', async () => {
       const ids = Array.from({ length: 200 }, (_, i) => `${i}`);
       await store.setMany(ids.map((id, i) => ({ namespace: 'ns', id, value: i, ttlMs: LONG, tags: [`t${i % 3}`] })));
       const shards = new Set(ids.map((id) => keySlot(store.redisKey(`ns:${id}`)))).size;
@@ -113,7 +113,7 @@ describe('redisStore on a Redis Cluster', function () {
       const entries = await Promise.all(ids.map((id) => store.get('ns', id)));
       const after = await clusterCommandStats(ports());
       expect(entries.map((entry) => entry?.value)).to.deep.equal(ids.map((_, i) => i));
-      expect((after['mget'] ?? 0) - (before['mget'] ?? 0)).to.equal(shards);
+      expect((after['mget'] ?? 0) - (before['mget'] ?? 0)).to.equal(shards + 1);
       await store.invalidateTags(['t1']);
       const again = await Promise.all(ids.map((id) => store.get('ns', id)));
       expect(again.map((entry) => entry?.value)).to.deep.equal(ids.map((_, i) => (i % 3 === 1 ? undefined : i)));

@@ -238,7 +238,7 @@ describe('redisStore on a single server', function () {
         expect(await store.getMany([['ns', 'a'], ['ns', 'b'], ['other', 'c']])).to.deep.equal([undefined, undefined, undefined]);
       });
 
-      it('batches the reads of one tick into one MGET, each caller getting its own decoded value', async () => {
+      it('batches the reads of one tick into one MGET (the first read of an idle store goes at once), each caller getting its own decoded value', async () => {
         await store.setMany(Array.from({ length: 100 }, (_, i) => ({ namespace: 'ns', id: `${i}`, value: { i }, ttlMs: LONG })));
         const port = redis.server?.port as number;
         const before = await commandStats(port);
@@ -248,11 +248,41 @@ describe('redisStore on a single server', function () {
           store.getMany([['ns', '7'], ['ns', 'missing'], ['ns', '99']]),
         ]);
         const after = await commandStats(port);
-        expect((after['mget'] ?? 0) - (before['mget'] ?? 0)).to.equal(1);
+        expect((after['mget'] ?? 0) - (before['mget'] ?? 0), 'the first read alone, then the rest of the tick').to.equal(2);
         expect(entries.map((entry) => (entry?.value as { i: number }).i)).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
         expect(again?.value).to.deep.equal({ i: 7 });
         expect(again?.value).to.not.equal(entries[7]?.value); // not one object shared by two callers
         expect(many.map((entry) => entry?.value)).to.deep.equal([{ i: 7 }, undefined, { i: 99 }]);
+      });
+
+      it('sends a read of an idle store at once, and batches the reads that the callers of a reply issue', async () => {
+        await store.setMany(Array.from({ length: 50 }, (_, i) => ({ namespace: 'ns', id: `${i}`, value: i, ttlMs: LONG })));
+        const client = rawRedis(redis.url);
+        const own = redisStore({ client, prefix });
+        try {
+          await own.get('ns', 'warm'); // connected, no read pending
+          let sent = 0;
+          const mgetBuffer = client.mgetBuffer.bind(client);
+          client.mgetBuffer = ((...keys: Parameters<typeof mgetBuffer>) => {
+            sent++;
+            return mgetBuffer(...keys);
+          }) as typeof client.mgetBuffer;
+          await new Promise((resolve) => setImmediate(resolve)); // past the tick of that reply
+          const first = own.get('ns', '0');
+          expect(sent, 'sent before the tick ends').to.equal(1);
+          const second = own.get('ns', '1');
+          expect(sent, 'a second read of the tick waits for its end').to.equal(1);
+          await Promise.all([first, second]);
+          expect(sent, 'the rest of the tick in one MGET').to.equal(2);
+          sent = 0;
+          // Callers woken by a reply read again in the same tick: one MGET for all of them.
+          const values = await own.get('ns', '2').then(() => Promise.all(Array.from({ length: 50 }, (_, i) => own.get('ns', `${i}`))));
+          expect(values.map((entry) => entry?.value)).to.deep.equal(Array.from({ length: 50 }, (_, i) => i));
+          expect(sent).to.equal(2);
+        } finally {
+          await own.close();
+          client.disconnect();
+        }
       });
 
       it('answers a tagged hit in one MGET once its tags are known, in at most two before', async () => {

@@ -18,6 +18,11 @@ export class Flight {
   promise!: Promise<unknown>;
   /** Once settled: the protected form of the value that every caller's own view comes from. */
   shared: unknown;
+  /**
+   * What joined callers get under `immutability: 'freeze'`: the frozen form, once settled. One
+   * promise for all of them (a frozen value is the same for every caller), not one each.
+   */
+  frozenAnswer: Promise<unknown> | undefined = undefined;
   /** Callers that joined this flight instead of starting their own. */
   joiners = 0;
   /** Set when the key was evicted, overwritten or invalidated after this load started. */

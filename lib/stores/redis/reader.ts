@@ -2,7 +2,8 @@
  * The read path of the Redis store: a hit is ONE `MGET` (no Lua), checked on the client.
  *
  * The reads issued in one tick (every `get` and `getMany` of the callers woken by the same I/O
- * event) are batched: one `MGET` per shard involved, holding the shard's prefix generation key,
+ * event) are batched: one `MGET` per shard involved (a read of an idle store goes out at once,
+ * and the rest of its tick batched after it), holding the shard's prefix generation key,
  * each entry, each distinct namespace generation key and the tag generation keys expected for
  * those entries, each named once. One command (one timer, one reply to parse) then serves up to
  * hundreds of reads, and the server does one plain key lookup per key: no script, no PTTL.
@@ -195,6 +196,16 @@ const noop = (): void => undefined;
 export class RedisReader {
   readonly hints = new TagHints();
   #batch: ReadBatch | undefined;
+  /** MGETs sent whose reply has not arrived. */
+  #awaiting = 0;
+  /** A reply arrived since the last {@link send}: reads issued now are likely its callers' next ones. */
+  #answeredSinceSend = false;
+  /** Counts an MGET's reply and has the batch of this tick sent at its end (which clears the flag). */
+  readonly #answered = (): void => {
+    this.#awaiting--;
+    this.#answeredSinceSend = true;
+    this.schedule();
+  };
 
   constructor(
     private readonly layout: KeyLayout,
@@ -205,23 +216,42 @@ export class RedisReader {
     private readonly notify: (notice: StoreNotice) => void,
     /** Asks the store to call {@link send} at the end of the tick. */
     private readonly schedule: () => void,
+    /** Has the store send its pending writes, then {@link send} the reads, now. */
+    private readonly sendNow: () => void,
   ) {}
 
   get(namespace: string, id: string): Promise<RedisStoredEntry | undefined> {
-    return new Promise<RedisStoredEntry | undefined>((resolve, reject) => {
+    const idle = this.#isIdle();
+    const read = new Promise<RedisStoredEntry | undefined>((resolve, reject) => {
       this.#add(new ReadRequest('get', 1, resolve as (value: never) => void, reject), namespace, id, 0);
     });
+    if (idle) this.sendNow();
+    return read;
   }
 
   getMany(keys: readonly EntryKey[]): Promise<Array<RedisStoredEntry | undefined>> {
     if (keys.length === 0) return Promise.resolve([]);
-    return new Promise<Array<RedisStoredEntry | undefined>>((resolve, reject) => {
+    const idle = this.#isIdle();
+    const read = new Promise<Array<RedisStoredEntry | undefined>>((resolve, reject) => {
       const request = new ReadRequest('getMany', keys.length, resolve as (value: never) => void, reject);
       for (let i = 0; i < keys.length; i++) {
         const [namespace, id] = keys[i] as EntryKey;
         this.#add(request, namespace, id, i);
       }
     });
+    if (idle) this.sendNow();
+    return read;
+  }
+
+  /**
+   * Whether a read issued now goes out at once rather than with the tick's batch: when nothing
+   * is batched yet, no read awaits its reply and none was answered since the last send. A read
+   * out of the blue (a request arriving) then costs no wait for the end of the tick, which can be
+   * long (a stampede's thousand calls run before it); reads issued while others are on the wire,
+   * or by the callers of a reply, are batched as before, one MGET for the tick.
+   */
+  #isIdle(): boolean {
+    return this.#batch === undefined && this.#awaiting === 0 && !this.#answeredSinceSend;
   }
 
   #add(request: ReadRequest, namespace: string, id: string, position: number): void {
@@ -251,6 +281,7 @@ export class RedisReader {
 
   /** Send the pending reads, if any (one MGET per shard). */
   send(): void {
+    this.#answeredSinceSend = false;
     const batch = this.#batch;
     if (batch === undefined) return;
     this.#batch = undefined;
@@ -269,7 +300,10 @@ export class RedisReader {
   }
 
   #mget(keys: string[], deadline: number): Promise<Reply> {
-    return this.connection.execute((client: Client) => (client as unknown as MgetBuffer).mgetBuffer(keys), deadline);
+    this.#awaiting++;
+    const reply = this.connection.execute((client: Client) => (client as unknown as MgetBuffer).mgetBuffer(keys), deadline);
+    reply.then(this.#answered, this.#answered);
+    return reply;
   }
 
   #fail(slots: readonly Slot[], error: unknown): void {

@@ -145,7 +145,11 @@ export class RedisStore implements Store {
       this.#flushScheduled = true;
       process.nextTick(this.#flush);
     };
-    this.#reader = new RedisReader(this.layout, this.#connection, options.serializer, options.commandTimeoutMs, this.name, notify, schedule);
+    const sendNow = (): void => {
+      this.#writer.send(); // writes first, as at the end of a tick
+      this.#reader.send();
+    };
+    this.#reader = new RedisReader(this.layout, this.#connection, options.serializer, options.commandTimeoutMs, this.name, notify, schedule, sendNow);
     this.#writer = new RedisWriter(this.layout, this.#connection, this.#tokens, options.commandTimeoutMs, this.name, notify, schedule);
     const channel = flightChannel(options.prefix, this.#connection.database);
     this.#notices = new FlightNotices(channel, () => this.#connection.createSubscriber());
