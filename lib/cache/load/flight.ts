@@ -19,10 +19,10 @@ export class Flight {
   /** Once settled: the protected form of the value that every caller's own view comes from. */
   shared: unknown;
   /**
-   * What joined callers get under `immutability: 'freeze'`: the frozen form, once settled. One
-   * promise for all of them (a frozen value is the same for every caller), not one each.
+   * A joined caller's view of {@link shared} (each its own: a copy-on-read value is copied per
+   * caller), one function for all of them rather than a closure each.
    */
-  frozenAnswer: Promise<unknown> | undefined = undefined;
+  reveal: (() => unknown) | undefined = undefined;
   /** Callers that joined this flight instead of starting their own. */
   joiners = 0;
   /** Set when the key was evicted, overwritten or invalidated after this load started. */

@@ -85,7 +85,7 @@ function join(core: CacheCore, namespace: string, id: string, flight: Flight, fr
   }
   core.countJoined(namespace, id, false);
   flight.joiners++;
-  const answer = core.immutability === 'none' ? flight.promise : core.immutability === 'freeze' ? (flight.frozenAnswer ??= flight.promise.then(() => flight.shared)) : flight.promise.then(() => core.reveal(flight.shared));
+  const answer = core.immutability === 'none' ? flight.promise : flight.promise.then((flight.reveal ??= () => core.reveal(flight.shared)));
   return waitFor(core, namespace, id, flight, answer, kept, freshness);
 }
 
