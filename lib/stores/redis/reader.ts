@@ -223,7 +223,7 @@ export class RedisReader {
   get(namespace: string, id: string): Promise<RedisStoredEntry | undefined> {
     const idle = this.#isIdle();
     const read = new Promise<RedisStoredEntry | undefined>((resolve, reject) => {
-      this.#add(new ReadRequest('get', 1, resolve as (value: never) => void, reject), namespace, id, 0);
+      this.#add(new ReadRequest('get', 1, resolve as (value: never) => void, reject), namespace, id, 0, !idle);
     });
     if (idle) this.sendNow();
     return read;
@@ -236,7 +236,7 @@ export class RedisReader {
       const request = new ReadRequest('getMany', keys.length, resolve as (value: never) => void, reject);
       for (let i = 0; i < keys.length; i++) {
         const [namespace, id] = keys[i] as EntryKey;
-        this.#add(request, namespace, id, i);
+        this.#add(request, namespace, id, i, !idle);
       }
     });
     if (idle) this.sendNow();
@@ -254,12 +254,13 @@ export class RedisReader {
     return this.#batch === undefined && this.#awaiting === 0 && !this.#answeredSinceSend;
   }
 
-  #add(request: ReadRequest, namespace: string, id: string, position: number): void {
+  /** Add one read to the tick's batch; `schedule`: have the batch sent at the end of the tick. */
+  #add(request: ReadRequest, namespace: string, id: string, position: number, schedule: boolean): void {
     const key = joinKey(namespace, id);
     let batch = this.#batch;
     if (batch === undefined) {
       batch = this.#batch = new ReadBatch(this.layout.shards.length, performance.now() + this.timeoutMs);
-      this.schedule();
+      if (schedule) this.schedule();
     }
     const layout = this.layout;
     const shard = layout.shardOf(key);
