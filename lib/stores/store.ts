@@ -122,9 +122,12 @@ export interface LoadCoordinator {
   /**
    * Resolve once another process's lease on the entry ends (its value was written, or the lease
    * was released) as far as this process hears of it, or after `timeoutMs`, whichever is first:
-   * `true` when told, `false` on timeout. Never rejects.
+   * `true` when told, `false` on timeout. Never rejects. A store whose notice carries the entry
+   * the other process wrote may answer that entry instead of `true`: the waiter then answers
+   * from it without reading the store (it must be the entry as the store's `get` would have
+   * answered it right then).
    */
-  waitForRelease(namespace: string, id: string, timeoutMs: number): Promise<boolean>;
+  waitForRelease(namespace: string, id: string, timeoutMs: number): Promise<boolean | StoredEntry>;
 }
 
 /** The address of one entry: `[namespace, id]`. */

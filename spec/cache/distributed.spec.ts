@@ -7,11 +7,13 @@
  * is unreachable. Every expectation is a count, a value or an order, never a duration.
  */
 import { expect } from 'chai';
-import { redisStore, type LoadClaim } from '../../lib/index.js';
+import { createCache, memoryStore, redisStore, tieredStore, type LoadClaim } from '../../lib/index.js';
+import type { RedisStore } from '../../lib/stores/redis/store.js';
+import { TieredStore } from '../../lib/stores/tiered/store.js';
 import { until } from '../helpers/deferred.js';
 import { Fleet } from '../helpers/fleet.js';
 import type { RedisCoordinator } from '../../lib/stores/redis/coordinator.js';
-import { rawRedis, sleep } from '../helpers/redis-tools.js';
+import { commandStats, rawRedis, sleep } from '../helpers/redis-tools.js';
 import { randomPrefix, redisSuite } from '../helpers/redis-server.js';
 
 const FLEET_SIZE = 3;
@@ -240,9 +242,9 @@ async function rawLeaseHolders(url: string, prefix: string, key: string): Promis
 
 describe('redisStore coordinator', function () {
   this.timeout(30_000);
-  const redis = redisSuite('redisStore coordinator');
+  const redis = redisSuite('redisStore coordinator', { ownServer: true });
 
-  it('wakes a waiting process with a notice when the leader writes, and fences nothing else', async () => {
+  it('wakes a waiting process with a notice carrying the entry when the leader writes, and fences nothing else', async () => {
     const prefix = randomPrefix('coord');
     const a = redisStore({ url: redis.url, prefix });
     const b = redisStore({ url: redis.url, prefix });
@@ -257,7 +259,10 @@ describe('redisStore coordinator', function () {
       await sleep(0);
       const lease = claimA.outcome === 'lead' ? claimA.lease : undefined;
       expect(await a.set('ns', 'k', 'v', { ttlMs: 60_000, lease })).to.equal(true);
-      expect(await told).to.equal(true);
+      const entry = await told;
+      if (typeof entry === 'boolean') throw new Error('the notice should carry the entry B waited for');
+      expect(entry.value).to.equal('v');
+      expect(entry.expiresAt).to.be.within(Date.now() + 50_000, Date.now() + 60_000);
       expect((await b.get('ns', 'k'))?.value).to.equal('v');
       expect((await b.coordinator.claim('ns', 'k', { leaseMs: 5_000 })).outcome).to.equal('fresh');
       // A second write under the same lease is refused: the lease ended with the first.
@@ -268,6 +273,82 @@ describe('redisStore coordinator', function () {
       await b.close();
     }
   });
+
+  it('carries no entry that nobody waited for, nor one larger than 16 KB: the notice only wakes', async () => {
+    const prefix = randomPrefix('coord');
+    const a = redisStore({ url: redis.url, prefix });
+    const b = redisStore({ url: redis.url, prefix });
+    const listener = rawRedis(redis.url);
+    const heard: string[] = [];
+    try {
+      await listener.subscribe(`${prefix}::flights:values`);
+      listener.on('message', (_channel: string, message: string) => heard.push(message.slice(0, message.indexOf('cf2:'))));
+      // Nobody waits: the write announces the end of the lease, without the value.
+      const alone = await a.coordinator.claim('ns', 'alone', { leaseMs: 5_000 });
+      if (alone.outcome !== 'lead') throw new Error('A should lead');
+      expect(await a.set('ns', 'alone', 'v', { ttlMs: 60_000, lease: alone.lease })).to.equal(true);
+      // B waits for a large value: woken, told to read it.
+      const big = await a.coordinator.claim('ns', 'big', { leaseMs: 5_000 });
+      if (big.outcome !== 'lead') throw new Error('A should lead');
+      expect((await b.coordinator.claim('ns', 'big', { leaseMs: 5_000 })).outcome).to.equal('wait');
+      await until(() => (b.coordinator as RedisCoordinator).listening, { what: "B's subscriber" });
+      const told = b.coordinator.waitForRelease('ns', 'big', 20_000);
+      expect(await a.set('ns', 'big', 'x'.repeat(20_000), { ttlMs: 60_000, lease: big.lease })).to.equal(true);
+      expect(await told).to.equal(true);
+      // B waits for a small one: the value notice is the only one the channel carried.
+      const small = await a.coordinator.claim('ns', 'small', { leaseMs: 5_000 });
+      if (small.outcome !== 'lead') throw new Error('A should lead');
+      expect((await b.coordinator.claim('ns', 'small', { leaseMs: 5_000 })).outcome).to.equal('wait');
+      const toldSmall = b.coordinator.waitForRelease('ns', 'small', 20_000);
+      expect(await a.set('ns', 'small', 'v', { ttlMs: 60_000, lease: small.lease })).to.equal(true);
+      expect(((await toldSmall) as { value: unknown }).value).to.equal('v');
+      await until(() => heard.length > 0, { what: 'the value notice' });
+      expect(heard).to.deep.equal(['8:ns:small']);
+    } finally {
+      listener.disconnect();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  for (const kind of ['redis', 'tiered'] as const) {
+    it(`a waiting Cache answers from the notice without reading Redis again (${kind} store)`, async () => {
+      const prefix = randomPrefix('coord');
+      const make = (): RedisStore | TieredStore => (kind === 'redis' ? redisStore({ url: redis.url, prefix }) : tieredStore({ l1: memoryStore(), l2: redisStore({ url: redis.url, prefix }) }));
+      const a = createCache({ store: make() });
+      const bStore = make();
+      const b = createCache({ store: bStore });
+      const raw = rawRedis(redis.url);
+      try {
+        await b.getOrSet('warm', async () => 0); // B's subscriber starts with its first claim
+        const bRedis = bStore instanceof TieredStore ? bStore.l2 : bStore;
+        await until(() => (bRedis.coordinator as RedisCoordinator).listening && (!(bStore instanceof TieredStore) || bStore.stats.bus === 'up'), { what: "B's subscribers" });
+        let release: (value: { n: number }) => void = () => undefined;
+        const leader = a.getOrSet('k', () => new Promise<{ n: number }>((resolve) => (release = resolve)));
+        await until(async () => (await raw.exists(`${prefix}::lease:k`)) === 1, { what: "A's lease" });
+        const port = redis.server?.port as number;
+        const before = await commandStats(port);
+        const promotions = bStore instanceof TieredStore ? bStore.stats.promotions : 0;
+        const waiter = b.getOrSet('k', async () => ({ n: -1 }));
+        await until(async () => (await raw.exists(`${prefix}::waiting:k`)) === 1, { what: "B's claim marking the key as waited for" });
+        release({ n: 1 });
+        expect(await leader).to.deep.equal({ n: 1 });
+        const answer = await waiter;
+        expect(answer).to.deep.equal({ n: 1 });
+        expect(Object.isFrozen(answer), 'protected like a value read').to.equal(true);
+        const after = await commandStats(port);
+        expect((after['mget'] ?? 0) - (before['mget'] ?? 0), "B's one read, before its claim").to.equal(1);
+        expect(b.stats().loads).to.equal(1); // the warm-up only
+        // Promoted into L1 like an entry read from L2 (until A's invalidation message for its
+        // write reaches B's bus: B cannot tell that it holds that very value).
+        if (bStore instanceof TieredStore) expect(bStore.stats.promotions).to.equal(promotions + 1);
+      } finally {
+        raw.disconnect();
+        await a.close();
+        await b.close();
+      }
+    });
+  }
 
   it('answers wait with the lease time left, and the lease passes on once released', async () => {
     const prefix = randomPrefix('coord');

@@ -12,8 +12,8 @@ import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_LOCK_TTL_MS } from './single-flight-op
  *     claim the key's lease -> lead:  run the loader (extending the lease), write under the lease
  *                           -> fresh: another process just wrote it: read it
  *                           -> wait:  another process loads it: wait for its notice (or a poll),
- *                                     then read the entry, or claim again; past lockTimeout,
- *                                     load on its own
+ *                                     then answer the entry the notice carried, or read it, or
+ *                                     claim again; past lockTimeout, load on its own
  *
  * A claim that fails (the backend cannot be reached) loads at once, process-locally; the next
  * load tries to coordinate again. A background refresh that finds the key leased elsewhere
@@ -82,7 +82,9 @@ async function coordinate(
       const left = deadline - performance.now();
       if (left <= 0) return loadHere();
       const told = await coordinator.waitForRelease(namespace, id, Math.min(claim.retryInMs + 1, left, POLL_MS));
-      if (!told) continue; // the claim checks for a fresh entry itself
+      if (told === false) continue; // the claim checks for a fresh entry itself
+      // The notice carried the entry: no read.
+      if (told !== true && Date.now() < told.expiresAt && !flight.superseded) return answerRead(core, namespace, id, flight, told);
     }
     const entry = await core.guard('get', joinKey(namespace, id), () => core.store.get(namespace, id), undefined);
     if (entry !== undefined && Date.now() < entry.expiresAt && !flight.superseded) return answerRead(core, namespace, id, flight, entry);

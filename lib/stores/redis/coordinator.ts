@@ -7,11 +7,19 @@
  */
 import { joinKey, type ClaimOptions, type LoadClaim, type LoadCoordinator, type LoadLease } from '../store.js';
 import type { RedisConnection } from './connection.js';
+import type { RedisStoredEntry } from './entry.js';
 import type { FlightNotices } from './flight-notices.js';
 import type { KeyLayout, Shard, TokenSource } from './layout.js';
 import { CLAIM, EXTEND, FENCED_WRITE, RELEASE } from './lease-scripts.js';
 import { runScript } from './scripts.js';
 import type { EncodedWrite } from './writer.js';
+
+/**
+ * The largest entry (its stored envelope, in bytes) that a leader's notice carries to the
+ * processes waiting for it; a larger one they read. Notices with values go only to keys some
+ * process waits for, but to every process subscribed: the bound keeps that traffic small.
+ */
+export const NOTICE_VALUE_MAX_BYTES = 16 * 1024;
 
 /** A lease held by this process on one entry's load. */
 export class RedisLease implements LoadLease {
@@ -86,7 +94,7 @@ export class RedisCoordinator implements LoadCoordinator {
       runScript(
         client,
         CLAIM,
-        [shard.allKey, layout.entryKey(shard, key), layout.namespaceKey(shard, namespace), layout.leaseKey(shard, key)],
+        [shard.allKey, layout.entryKey(shard, key), layout.namespaceKey(shard, namespace), layout.leaseKey(shard, key), layout.waitingKey(shard, key)],
         [shard.tagKeyPrefix, String(Date.now()), token, String(leaseMs), options.forceFresh === true ? '1' : '0'],
         false,
       ),
@@ -98,7 +106,8 @@ export class RedisCoordinator implements LoadCoordinator {
     return { outcome: 'wait', retryInMs: detail !== undefined && detail >= 0 ? detail : leaseMs };
   }
 
-  waitForRelease(namespace: string, id: string, timeoutMs: number): Promise<boolean> {
+  /** See {@link LoadCoordinator.waitForRelease}: the entry when the leader's notice carried it. */
+  waitForRelease(namespace: string, id: string, timeoutMs: number): Promise<boolean | RedisStoredEntry> {
     return this.notices.wait(joinKey(namespace, id), timeoutMs);
   }
 
@@ -138,7 +147,7 @@ export class RedisCoordinator implements LoadCoordinator {
     const shard = lease.shard;
     const keys = [shard.allKey, layout.entryKey(shard, write.key), layout.namespaceKey(shard, write.namespace), layout.leaseKey(shard, write.key)];
     for (const tag of write.tags) keys.push(layout.tagKey(shard, tag));
-    keys.push(shard.logKey);
+    keys.push(shard.logKey, layout.waitingKey(shard, write.key));
     const args: Array<string | Buffer> = [
       this.tokens.next(),
       lease.value,
@@ -151,6 +160,8 @@ export class RedisCoordinator implements LoadCoordinator {
       ...write.tags,
       write.payload,
       write.namespace,
+      this.notices.valueChannel,
+      String(NOTICE_VALUE_MAX_BYTES),
     ];
     this.flushWrites();
     const written = await this.connection.run('set', (client) => runScript(client, FENCED_WRITE, keys, args, false));

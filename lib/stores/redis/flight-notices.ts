@@ -7,19 +7,29 @@
  * A notice is only a wake-up call: a waiter whose notice is lost (the subscriber reconnecting)
  * wakes at its own timeout and checks the lease itself, so nothing depends on the connection
  * being up. The subscriber never raises an unhandled rejection or error event.
+ *
+ * When a process waited for the key (its claim marked it) and the entry is small, the leader's
+ * write also publishes the entry itself, just before the plain notice, on the value channel
+ * (`<key bytes>:<key><envelope>`): the waiters answer from it without reading Redis. Such a
+ * value was current when it was published, exactly like one a waiter would read right after
+ * the plain notice; an undecodable one wakes its waiters as a plain notice would.
  */
 import type { Redis } from 'ioredis';
+import type { RedisStoredEntry } from './entry.js';
 
 /** Longest pause between two attempts to create the subscriber connection. */
 const MAX_RECONNECT_DELAY_MS = 2_000;
 
 const noop = (): void => undefined;
 
-/** One waiter: resolved with `true` by a notice, `false` by its timer. */
+/** One waiter: resolved with `true` (or the entry) by a notice, `false` by its timer. */
 interface Waiter {
-  readonly resolve: (told: boolean) => void;
+  readonly resolve: (told: boolean | RedisStoredEntry) => void;
   readonly timer: NodeJS.Timeout;
 }
+
+/** `:`, the separator after a value notice's key length. */
+const COLON = 0x3a;
 
 /** The flight channel's subscriber of one store (see the file comment). */
 export class FlightNotices {
@@ -31,14 +41,25 @@ export class FlightNotices {
   #attempts = 0;
   #retry: NodeJS.Timeout | undefined;
 
+  /** The channel of notices that carry the entry written (see the file comment). */
+  readonly valueChannel: string;
+  readonly #channelBytes: Buffer;
+  readonly #valueChannelBytes: Buffer;
+
   /**
    * @param channel - the flight channel
    * @param createSubscriber - a new, unconnected subscriber connection (the store's pub/sub hook)
+   * @param decode - the entry of a stored envelope (`undefined` when it cannot be decoded)
    */
   constructor(
     private readonly channel: string,
     private readonly createSubscriber: () => Promise<Redis>,
-  ) {}
+    private readonly decode: (key: string, envelope: Buffer) => RedisStoredEntry | undefined,
+  ) {
+    this.valueChannel = `${channel}:values`;
+    this.#channelBytes = Buffer.from(channel);
+    this.#valueChannelBytes = Buffer.from(this.valueChannel);
+  }
 
   /** `true` while the subscription is live (notices reach this process). */
   get listening(): boolean {
@@ -53,12 +74,13 @@ export class FlightNotices {
   }
 
   /**
-   * Resolve on the next notice of `key` (`true`), or after `timeoutMs` (`false`). Never rejects.
+   * Resolve on the next notice of `key` (`true`, or the entry when the notice carried it), or
+   * after `timeoutMs` (`false`). Never rejects.
    */
-  wait(key: string, timeoutMs: number): Promise<boolean> {
+  wait(key: string, timeoutMs: number): Promise<boolean | RedisStoredEntry> {
     if (this.#closed) return Promise.resolve(false);
     this.start();
-    return new Promise<boolean>((resolve) => {
+    return new Promise<boolean | RedisStoredEntry>((resolve) => {
       let waiters = this.#waiters.get(key);
       if (waiters === undefined) this.#waiters.set(key, (waiters = new Set()));
       const set = waiters;
@@ -93,14 +115,24 @@ export class FlightNotices {
     client?.disconnect();
   }
 
-  #notice(key: string): void {
+  #notice(key: string, envelope?: Buffer): void {
     const waiters = this.#waiters.get(key);
     if (waiters === undefined) return;
     this.#waiters.delete(key);
     for (const waiter of waiters) {
       clearTimeout(waiter.timer);
-      waiter.resolve(true);
+      // Decoded for each waiter: each flight protects (freezes) the value it answers on its own.
+      waiter.resolve((envelope !== undefined && this.decode(key, envelope)) || true);
     }
+  }
+
+  /** A value notice: `<key bytes>:<key><envelope>`. */
+  #valueNotice(message: Buffer): void {
+    const colon = message.indexOf(COLON);
+    const length = colon > 0 ? Number(message.toString('latin1', 0, colon)) : NaN;
+    if (!Number.isInteger(length) || colon + 1 + length > message.length) return; // not ours: the plain notice follows
+    const key = message.toString('utf8', colon + 1, colon + 1 + length);
+    if (this.#waiters.has(key)) this.#notice(key, message.subarray(colon + 1 + length));
   }
 
   #connect(): void {
@@ -129,7 +161,7 @@ export class FlightNotices {
     client.on('error', noop); // reconnection is the client's business; waiters have timeouts
     client.on('ready', () => {
       if (this.#client !== client) return;
-      client.subscribe(this.channel).then(() => {
+      client.subscribe(this.channel, this.valueChannel).then(() => {
         if (this.#client !== client || this.#closed) return;
         this.#attempts = 0;
         this.#subscribed = true;
@@ -144,8 +176,10 @@ export class FlightNotices {
       this.#subscribed = false;
       this.#connectLater(); // a Cluster node subscriber gave up: another node
     });
-    client.on('message', (channel: string, message: string) => {
-      if (this.#client === client && channel === this.channel) this.#notice(message);
+    client.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      if (this.#client !== client) return;
+      if (channel.equals(this.#channelBytes)) this.#notice(message.toString());
+      else if (channel.equals(this.#valueChannelBytes)) this.#valueNotice(message);
     });
     client.connect().catch(noop);
   }

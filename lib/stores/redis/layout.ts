@@ -142,6 +142,14 @@ export class KeyLayout {
     return `${shard.base}${OWN}lease:${key}`;
   }
 
+  /**
+   * The mark that another process waits for a Store key's load (set by a claim answered `wait`):
+   * the leader's write then tells the waiters the value itself, sparing them a read.
+   */
+  waitingKey(shard: Shard, key: string): string {
+    return `${shard.base}${OWN}waiting:${key}`;
+  }
+
   /** The namespace generation key of a Store key's namespace, in `shard`. */
   namespaceKeyOf(shard: Shard, key: string): string {
     return this.namespaceKey(shard, namespaceOf(key));

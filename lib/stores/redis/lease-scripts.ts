@@ -26,10 +26,11 @@ end
 `;
 
 /**
- * CLAIM: KEYS = [prefix gen, entry, ns gen, lease]; ARGV = [tag key prefix, client now (ms),
- * lease token, lease ms, '1' to lead even over a fresh entry (forceFresh)].
+ * CLAIM: KEYS = [prefix gen, entry, ns gen, lease, waiting mark]; ARGV = [tag key prefix, client
+ * now (ms), lease token, lease ms, '1' to lead even over a fresh entry (forceFresh)].
  * Answers `{0}` when a current entry is fresh (no lease taken: read it), `{1, start}` when the
- * lease was taken (`start`: server ms, part of the lease value), `{2, pttl}` when another holds it.
+ * lease was taken (`start`: server ms, part of the lease value), `{2, pttl}` when another holds it
+ * (and marks the key as waited for, for a lease's time: the holder's write then carries the value).
  */
 export const CLAIM = script(`${CHECK}${NOW_MS}
 if ARGV[5] ~= '1' then
@@ -45,6 +46,7 @@ if ARGV[5] ~= '1' then
 end
 local start = now_ms()
 if redis.call('SET', KEYS[4], ARGV[3] .. ':' .. start, 'NX', 'PX', ARGV[4]) then return {1, start} end
+redis.call('SET', KEYS[5], '1', 'PX', ARGV[4])
 return {2, redis.call('PTTL', KEYS[4])}
 `);
 
@@ -85,12 +87,16 @@ return 1
 `);
 
 /**
- * FENCED_WRITE: KEYS = [prefix gen, entry, ns gen, lease, tag gen..., invalidation log];
- * ARGV = [candidate token, lease value, lease start (server ms), channel, notice, then the write
- * as WRITE takes it (PX, expiry field, n, n tags, payload), then the namespace].
+ * FENCED_WRITE: KEYS = [prefix gen, entry, ns gen, lease, tag gen..., invalidation log, waiting
+ * mark]; ARGV = [candidate token, lease value, lease start (server ms), channel, notice, then the
+ * write as WRITE takes it (PX, expiry field, n, n tags, payload), then the namespace, the value
+ * channel and the largest envelope it carries (bytes)].
  * Writes the entry only while the lease is held and no invalidation of its namespace, of one of
  * its tags or of the prefix was logged since the lease's start (a log trimmed past the start
- * fences too); either way the lease is deleted and announced. Answers 1 when written, else 0.
+ * fences too); either way the lease is deleted and announced on the flight channel. When a
+ * process waits for the key (its claim left the mark) and the entry was written and is small
+ * enough, the entry itself goes first on the value channel (`<key bytes>:<key><envelope>`).
+ * Answers 1 when written, else 0.
  */
 export const FENCED_WRITE = script(`${WRITE_ENTRY}
 if redis.call('GET', KEYS[4]) ~= ARGV[2] then return 0 end
@@ -99,7 +105,7 @@ local n = tonumber(ARGV[8])
 local ns = 'n' .. ARGV[10 + n]
 local tags = {}
 for i = 1, n do tags['t' .. ARGV[8 + i]] = true end
-local log = KEYS[#KEYS]
+local log = KEYS[#KEYS - 1]
 local fenced = false
 local at = 0
 while not fenced do
@@ -124,11 +130,16 @@ while not fenced do
   if at >= ${INVALIDATION_LOG_LENGTH} then fenced = true end
 end
 local written = 0
+local envelope = nil
 if not fenced then
-  write_entry(2, 6)
+  local _f, _k, _a
+  _f, _k, _a, envelope = write_entry(2, 6)
   written = 1
 end
 redis.call('DEL', KEYS[4])
+if redis.call('DEL', KEYS[#KEYS]) == 1 and envelope and string.len(envelope) <= tonumber(ARGV[12 + n]) then
+  redis.call('PUBLISH', ARGV[11 + n], string.len(ARGV[5]) .. ':' .. ARGV[5] .. envelope)
+end
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return written
 `);

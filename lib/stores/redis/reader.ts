@@ -396,6 +396,16 @@ export class RedisReader {
     runScript(client, DROP_STALE, keys, envelopes.map((envelope) => envelope.header()), false).catch(noop);
   }
 
+  /**
+   * The entry of an envelope that a leader's notice carried (written just then, under the
+   * generation tokens current at that moment: no tokens to check), or `undefined` when it is not
+   * a cacheflight entry or its payload cannot be decoded (reported like a read's).
+   */
+  decodeNotice(key: string, bytes: Buffer): RedisStoredEntry | undefined {
+    const envelope = parseEnvelope(bytes);
+    return envelope === undefined ? undefined : this.#decode(key, envelope);
+  }
+
   #decode(key: string, envelope: Envelope): RedisStoredEntry | undefined {
     let value: unknown;
     try {

@@ -203,13 +203,14 @@ local function write_entry(ki, ai)
   local kind = redis.call('TYPE', entry)['ok']
   local foreign = 0
   if kind ~= 'none' and kind ~= 'string' then foreign = 1 end
+  local envelope = table.concat(parts)
   if px then
-    redis.call('SET', entry, table.concat(parts), 'PX', pxs)
+    redis.call('SET', entry, envelope, 'PX', pxs)
   else
-    redis.call('SET', entry, table.concat(parts))
+    redis.call('SET', entry, envelope)
   end
   redis.call('DEL', KEYS[ki + 2])
-  return foreign, ki + 3 + n, ai + 4 + n
+  return foreign, ki + 3 + n, ai + 4 + n, envelope
 end
 `;
 

@@ -152,7 +152,8 @@ export class RedisStore implements Store {
     this.#reader = new RedisReader(this.layout, this.#connection, options.serializer, options.commandTimeoutMs, this.name, notify, schedule, sendNow);
     this.#writer = new RedisWriter(this.layout, this.#connection, this.#tokens, options.commandTimeoutMs, this.name, notify, schedule);
     const channel = flightChannel(options.prefix, this.#connection.database);
-    this.#notices = new FlightNotices(channel, () => this.#connection.createSubscriber());
+    const reader = this.#reader;
+    this.#notices = new FlightNotices(channel, () => this.#connection.createSubscriber(), (key, envelope) => reader.decodeNotice(key, envelope));
     this.#coordinator = new RedisCoordinator(this.layout, this.#connection, this.#tokens, channel, this.#notices, () => this.#writer.send());
   }
 

@@ -160,9 +160,31 @@ export class TieredStore implements Store {
     });
   }
 
-  /** Load coordination across processes: L2's (a lease per entry in Redis, see `RedisStore.coordinator`). */
+  #coordinator: LoadCoordinator | undefined;
+
+  /**
+   * Load coordination across processes: L2's (a lease per entry in Redis, see
+   * `RedisStore.coordinator`). An entry that a leader's notice carries to this process is
+   * protected and promoted into L1 like one read from L2 (unless an invalidation of it arrived
+   * during the wait).
+   */
   get coordinator(): LoadCoordinator {
-    return this.l2.coordinator;
+    if (this.#coordinator !== undefined) return this.#coordinator;
+    const l2 = this.l2.coordinator;
+    return (this.#coordinator = {
+      claim: (namespace, id, options) => l2.claim(namespace, id, options),
+      waitForRelease: (namespace, id, timeoutMs) => {
+        const start = this.#guard.begin();
+        return l2.waitForRelease(namespace, id, timeoutMs).then((told) => {
+          try {
+            // L2's notices decode entries with its reader: a RedisStoredEntry, tags included.
+            return typeof told === 'boolean' || this.#closed ? told !== false : this.#promote(namespace, id, told as RedisStoredEntry, start);
+          } finally {
+            this.#guard.end();
+          }
+        });
+      },
+    });
   }
 
   /** Counters since creation. */
@@ -253,7 +275,7 @@ export class TieredStore implements Store {
     if (this.#closed) return Promise.reject(this.#closedError('get'));
     this.#bus.start();
     this.#l2Reads++;
-    const read = this.l2.get(namespace, id); // sent at the end of the tick: the mark below comes first
+    const read = this.l2.get(namespace, id); // no reply nor invalidation can arrive before the mark below
     const start = this.#guard.begin();
     return read.then(
       (entry) => {
