@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { InvalidOptionError } from '../../lib/core/errors.js';
 import { MemoryStore, memoryStore } from '../../lib/stores/memory.js';
 import { ShadowLru } from '../../lib/stores/memory/shadow.js';
-import { FrequencySketch, hashString, mix32, newHashSeed, wordsFor } from '../../lib/stores/memory/sketch.js';
+import { FrequencySketch, hashString, mix32, newHashSeed, SMALL_BOUND, wordsFor } from '../../lib/stores/memory/sketch.js';
 import { mulberry32 } from '../helpers/random-values.js';
 import { thrown } from '../helpers/thrown.js';
 
@@ -38,7 +38,7 @@ describe('memoryStore W-TinyLFU', () => {
     it('saturates at 15 and halves every counter after 10 x its size increments (aging)', () => {
       const sketch = new FrequencySketch(64);
       expect(sketch.sampleSize).to.equal(640);
-      expect(sketch.table.length).to.equal(wordsFor(64)).and.equal(128);
+      expect(sketch.table.length).to.equal(wordsFor(64)).and.equal(256);
       const hot = mix32(1);
       const warm = mix32(2);
       for (let i = 0; i < 20; i++) sketch.increment(hot);
@@ -60,15 +60,45 @@ describe('memoryStore W-TinyLFU', () => {
       });
       const before = hashes.map((hash) => sketch.frequency(hash));
       sketch.grow(1_000);
-      expect(sketch.table.length).to.equal(2_048);
+      expect(sketch.table.length).to.equal(4_096);
       expect(hashes.map((hash) => sketch.frequency(hash))).to.deep.equal(before);
     });
 
-    it('stays within 8 bytes per entry at a power-of-two bound, 16 at most', () => {
+    it('takes 16 bytes per entry up to 4,096 entries (64 KB at most), 8 above, at a power-of-two bound', () => {
       expect(wordsFor(1) * 4).to.equal(64); // one block
-      expect(wordsFor(1_024) * 4).to.equal(8 * 1_024);
+      expect(wordsFor(1_024) * 4).to.equal(16 * 1_024);
+      expect(wordsFor(SMALL_BOUND) * 4).to.equal(16 * SMALL_BOUND).and.equal(65_536);
+      // Above the small bounds: 2 words per entry, never less than the largest small table.
+      expect(wordsFor(SMALL_BOUND + 1) * 4).to.equal(65_536);
       expect(wordsFor(100_000) * 4).to.equal(8 * 131_072);
-      expect((wordsFor(1_025) * 4) / 1_025).to.be.below(16);
+      for (const entries of [1_025, 3_000, 5_000, 20_000]) expect((wordsFor(entries) * 4) / entries, `${entries}`).to.be.at.most(32);
+      expect((wordsFor(100_001) * 4) / 100_001).to.be.below(16);
+    });
+
+    it('is sized for a small bound from the start, and grows with the table above it', () => {
+      const small = memoryStore({ maxEntries: 1_000 });
+      expect(small.tinylfu?.sketch.table.length).to.equal(wordsFor(1_000));
+      expect(small.tinylfu?.sketch.sampleSize).to.equal(10_000);
+      const large = memoryStore({ maxEntries: 100_000 });
+      expect(large.tinylfu?.sketch.table.length).to.equal(wordsFor(16));
+      for (let i = 0; i < 5_000; i++) large.set('ns', `${i}`, i, { ttlMs: Infinity });
+      expect(large.tinylfu?.sketch.table.length).to.equal(wordsFor(8_192));
+    });
+
+    it('updates conservatively: counters above a key\'s estimate, shared with other keys, are left alone', () => {
+      // One block (128 counters, 32 per quarter): a hot key shares a counter with most one-off keys.
+      const sketch = new FrequencySketch(1);
+      expect(sketch.table.length).to.equal(16);
+      sketch.sampleSize = 1_000; // no aging in between
+      const hot = mix32(7);
+      for (let i = 0; i < 5; i++) sketch.increment(hot);
+      const others = Array.from({ length: 60 }, (_, i) => mix32(1_000 + i));
+      for (const hash of others) sketch.increment(hash);
+      // Each one-off key raised only its counters at its own estimate, none of the hot key's
+      // (every counter would give it 6 here, and 27 of the one-off keys 1).
+      expect(sketch.frequency(hot)).to.equal(5);
+      expect(others.every((hash) => sketch.frequency(hash) >= 1)).to.equal(true);
+      expect(others.filter((hash) => sketch.frequency(hash) === 1).length).to.be.at.least(40);
     });
 
     it('hashes with a seed, and every store draws a seed of its own', () => {
@@ -299,10 +329,10 @@ describe('memoryStore W-TinyLFU', () => {
 
 /**
  * W-TinyLFU written plainly from its description: three Maps in recency order (oldest first), a
- * 4-bit count-min sketch as an array of counters, the window sized toward equal hit densities and
- * grown when a plain LRU of the same bound does significantly better. Written apart from
- * the store's code on purpose; it shares only the hash function (and the sketch's layout, so that
- * collisions, and so estimates, are the same).
+ * 4-bit count-min sketch (conservative update) as an array of counters, the window sized toward
+ * equal hit densities and grown when a plain LRU of the same bound does significantly better.
+ * Written apart from the store's code on purpose; it shares only the hash function (and the
+ * sketch's layout, so that collisions, and so estimates, are the same).
  */
 class ReferenceTinyLfu {
   readonly window = new Map<string, number>();
@@ -343,8 +373,8 @@ class ReferenceTinyLfu {
     this.windowMax = Math.max(1, maximum - Math.floor(maximum * 0.99));
     this.protectedMax = Math.floor((maximum - this.windowMax) * 0.8);
     this.capacity = Math.min(maximum, 16);
-    this.counters = new Array<number>(wordsOf(this.capacity) * 8).fill(0);
-    this.sampleSize = 10 * this.capacity;
+    this.counters = new Array<number>(wordsOf(this.sketchEntries) * 8).fill(0);
+    this.sampleSize = 10 * this.sketchEntries;
     this.random = mix32(seed ^ 0x2545f491) | 1;
     this.period = Math.max(256, maximum);
     let buckets = 64;
@@ -354,6 +384,11 @@ class ReferenceTinyLfu {
 
   get size(): number {
     return this.window.size + this.probation.size + this.protected.size;
+  }
+
+  /** The sketch is sized for a small bound (up to 4,096 entries) from the start, else for the table. */
+  get sketchEntries(): number {
+    return this.maximum <= 4_096 ? this.maximum : this.capacity;
   }
 
   get(key: string): number | undefined {
@@ -517,15 +552,12 @@ class ReferenceTinyLfu {
     return Math.min(...this.positions(hash).map((at) => this.counters[at] as number));
   }
 
+  /** Conservative update: only the counters at the estimate go up. */
   increment(hash: number): void {
-    let added = false;
-    for (const at of this.positions(hash)) {
-      if ((this.counters[at] as number) < 15) {
-        this.counters[at] = (this.counters[at] as number) + 1;
-        added = true;
-      }
-    }
-    if (!added || ++this.additions < this.sampleSize) return;
+    const least = this.frequency(hash);
+    if (least === 15) return;
+    for (const at of this.positions(hash)) if (this.counters[at] === least) this.counters[at] = least + 1;
+    if (++this.additions < this.sampleSize) return;
     const odd = this.counters.filter((count) => count % 2 === 1).length;
     this.counters = this.counters.map((count) => count >> 1);
     this.additions = Math.max(0, (this.additions - (odd >>> 2)) >>> 1);
@@ -533,17 +565,17 @@ class ReferenceTinyLfu {
 
   grow(capacity: number): void {
     this.capacity = capacity;
-    this.sampleSize = 10 * capacity;
-    const words = wordsOf(capacity);
+    this.sampleSize = 10 * this.sketchEntries;
+    const words = wordsOf(this.sketchEntries);
     const old = this.counters;
     if (words * 8 <= old.length) return;
     this.counters = Array.from({ length: words * 8 }, (_, i) => old[i % old.length] as number);
   }
 }
 
-/** Words of the sketch for `entries`: two per entry, rounded up to a power of two, at least 16. */
+/** Words of the sketch for `entries`: two per entry, four up to 16,384 words, rounded up to a power of two, at least 16. */
 function wordsOf(entries: number): number {
   let words = 16;
-  while (words < entries * 2) words *= 2;
+  while (words < entries * 2 || (words < entries * 4 && words < 16_384)) words *= 2;
   return words;
 }

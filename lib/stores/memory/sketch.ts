@@ -1,13 +1,35 @@
 /**
  * The frequency sketch of the memory store's W-TinyLFU policy, and the seeded hash of its keys.
  *
- * A count-min sketch of 4-bit counters, 8 per 32-bit word (an `Int32Array`): `2 * ceilPow2(n)`
- * 32-bit words for `n` entries, so 8 bytes per entry at a power-of-two bound (up to 16 just above
- * one). The words are grouped in blocks of 16 (64 bytes, one cache line): a key's four counters
- * all live in one block, one in each quarter of it, picked by the key's hash. An estimate is the
- * smallest of the four (it never under-counts, only collisions make it over-count). Counters
- * saturate at 15. After `10 * n` increments every counter is halved (aging), so the sketch
- * follows a changing popularity.
+ * A count-min sketch of 4-bit counters, 8 per 32-bit word (an `Int32Array`). The words are grouped
+ * in blocks of 16 (64 bytes, one cache line): a key's four counters all live in one block, one in
+ * each quarter of it, picked by the key's hash. An estimate is the smallest of the four (it never
+ * under-counts, only collisions make it over-count). Counters saturate at 15. After `10 * n`
+ * increments every counter is halved (aging), so the sketch follows a changing popularity.
+ *
+ * Why over-counts matter, and what keeps them few: an over-counted candidate is merely admitted,
+ * but an over-counted victim (probation's least recently used entry) turns away every candidate
+ * it seems to beat, and stays the victim while it does (on the glimpse trace at 1,000 entries,
+ * one victim in a hundred counted one too high costs up to a point of hit ratio). Hence:
+ *
+ * - **conservative update**: an increment raises only those of the key's four counters that
+ *   equal its estimate (the others already count other keys' occurrences too); it leaves about
+ *   a third as many keys over-counted, with the same memory accesses;
+ * - a **larger table for small bounds**: `2 * ceilPow2(n)` words for `n` entries (8 bytes per
+ *   entry at a power-of-two bound, up to 16 just above one), but at least 4 per entry up to
+ *   {@link SMALL_BOUND} entries (16 bytes per entry, up to 32 just above a power of two; 64 KB
+ *   at most): two keys of one block share all four counters once in 2^20 pairs (5 bits per
+ *   quarter), a chance in 40 per store for 2,500 keys in 128 blocks, and twice the blocks
+ *   halve it;
+ * - the policy sizes a small bound's sketch for the bound from the start (a larger one grows
+ *   with the store's table, see {@link FrequencySketch.grow}): the collisions of a sketch still
+ *   small are copied into every part of the grown one, and count until they age out.
+ *
+ * Measured and left out: a doorkeeper (a Bloom filter taking each key's first occurrence since
+ * the last aging, TinyLFU paper, section 3.4.2): at a byte per entry, a sample holds more
+ * distinct keys than it tells apart, and its false positives over-count more keys than it keeps
+ * out of the counters. A second hash for the positions within a block: they are already
+ * independent of the block's (the same over-counts either way).
  *
  * Keys are hashed once, when an entry is written (see {@link hashString}), with a seed drawn per
  * store from a per-process random value, so no crafted set of keys can be made to collide in
@@ -18,6 +40,13 @@
 const WORDS_PER_BLOCK = 16;
 /** Smallest table, in words: one block. */
 const MIN_WORDS = WORDS_PER_BLOCK;
+/**
+ * Bounds up to this many entries get 4 words (16 bytes) of table per entry instead of 2, up to a
+ * table of 64 KB; the policy sizes their sketch for the bound from the start.
+ */
+export const SMALL_BOUND = 4_096;
+/** The table of a sketch for {@link SMALL_BOUND} entries: 4 words each. */
+const SMALL_TABLE_WORDS = SMALL_BOUND * 4;
 /** The low bit of every 4-bit counter. */
 const ONE_MASK = 0x11111111;
 /** Every counter's bits but its top one: what is left of a halved word. */
@@ -92,7 +121,7 @@ export class FrequencySketch {
   readonly #words = new Int32Array(4);
   readonly #shifts = new Int32Array(4);
 
-  /** @param entries - the entries to size for: `2 * ceilPow2(entries)` words, at least 16 */
+  /** @param entries - the entries to size for: see {@link wordsFor} */
   constructor(entries: number) {
     this.table = new Int32Array(wordsFor(entries));
     this.sampleSize = 10 * Math.max(1, entries);
@@ -112,7 +141,10 @@ export class FrequencySketch {
     return least;
   }
 
-  /** Count one occurrence of `hash`; every {@link sampleSize} increments, age every counter. */
+  /**
+   * Count one occurrence of `hash` (conservatively: see the module comment); every
+   * {@link sampleSize} increments, age every counter.
+   */
   increment(hash: number): void {
     const table = this.table;
     const block = (hash & ((table.length >>> 4) - 1)) << 4;
@@ -131,24 +163,21 @@ export class FrequencySketch {
     const v1 = table[w1] as number;
     const v2 = table[w2] as number;
     const v3 = table[w3] as number;
-    let added = false;
-    if (((v0 >>> s0) & 15) !== 15) {
-      table[w0] = (v0 + (1 << s0)) | 0;
-      added = true;
-    }
-    if (((v1 >>> s1) & 15) !== 15) {
-      table[w1] = (v1 + (1 << s1)) | 0;
-      added = true;
-    }
-    if (((v2 >>> s2) & 15) !== 15) {
-      table[w2] = (v2 + (1 << s2)) | 0;
-      added = true;
-    }
-    if (((v3 >>> s3) & 15) !== 15) {
-      table[w3] = (v3 + (1 << s3)) | 0;
-      added = true;
-    }
-    if (added && ++this.additions >= this.sampleSize) this.age();
+    const c0 = (v0 >>> s0) & 15;
+    const c1 = (v1 >>> s1) & 15;
+    const c2 = (v2 >>> s2) & 15;
+    const c3 = (v3 >>> s3) & 15;
+    // Conservative update: only the counters at the estimate go up (the four are in four
+    // distinct words, so each is read once and written at most once).
+    const low = c0 < c1 ? c0 : c1;
+    const high = c2 < c3 ? c2 : c3;
+    const least = low < high ? low : high;
+    if (least === 15) return;
+    if (c0 === least) table[w0] = (v0 + (1 << s0)) | 0;
+    if (c1 === least) table[w1] = (v1 + (1 << s1)) | 0;
+    if (c2 === least) table[w2] = (v2 + (1 << s2)) | 0;
+    if (c3 === least) table[w3] = (v3 + (1 << s3)) | 0;
+    if (++this.additions >= this.sampleSize) this.age();
   }
 
   /** Halve every counter (rounding down), and the increment count with them. */
@@ -186,10 +215,13 @@ export class FrequencySketch {
   }
 }
 
-/** Words of a sketch for `entries`: two per entry at the next power of two, at least one block. */
+/**
+ * Words of a sketch for `entries`, a power of two: two per entry, and four up to a table of
+ * {@link SMALL_TABLE_WORDS}; at least one block.
+ */
 export function wordsFor(entries: number): number {
   let words = MIN_WORDS;
-  while (words < entries * 2 && words < 2 ** 30) words *= 2;
+  while ((words < entries * 2 || (words < entries * 4 && words < SMALL_TABLE_WORDS)) && words < 2 ** 30) words *= 2;
   return words;
 }
 

@@ -33,7 +33,7 @@
  * operations on the hash kept in the slot), a mask test of the hash (a sampled one is replayed in
  * the simulation too) and a list move, no allocation.
  */
-import { FrequencySketch, mix32 } from './sketch.js';
+import { FrequencySketch, mix32, SMALL_BOUND } from './sketch.js';
 import { ShadowLru } from './shadow.js';
 import { NO_SLOT, type SlotTable } from './slots.js';
 
@@ -99,6 +99,14 @@ function rejectedBitsFor(maximum: number): number {
   let bits = 64;
   while (bits < maximum * REJECTED_BITS_PER_ENTRY && bits < 2 ** 26) bits *= 2;
   return bits;
+}
+
+/**
+ * Entries to size the sketch for while the store's table has `capacity` slots: a small bound's
+ * own (its sketch is made for it from the start, see {@link SMALL_BOUND}), else the capacity.
+ */
+function sketchEntriesFor(maximum: number, capacity: number): number {
+  return maximum <= SMALL_BOUND ? maximum : Math.min(maximum, capacity);
 }
 
 /** The protected segment's bound when the window holds up to `window` of `maximum` entries. */
@@ -168,10 +176,10 @@ export class WTinyLfu {
     this.#rejected = new Int32Array(rejectedBitsFor(maximum) / 32);
     this.#rejectedMask = this.#rejected.length * 32 - 1;
     this.#random = mix32(seed ^ 0x2545f491) | 1;
-    this.sketch = new FrequencySketch(Math.min(maximum, slots.expiresAt.length));
+    this.sketch = new FrequencySketch(sketchEntriesFor(maximum, slots.expiresAt.length));
     this.#shadow = new ShadowLru(maximum);
     this.#shadowMask = this.#shadow.mask;
-    slots.onGrow = (capacity) => this.sketch.grow(capacity);
+    slots.onGrow = (capacity) => this.sketch.grow(sketchEntriesFor(this.#maximum, capacity));
   }
 
   /** The bound the policy is sized for, in entries. */
@@ -286,9 +294,12 @@ export class WTinyLfu {
     while (slots.lengths[WINDOW]! > this.windowMax) slots.moveTo(slots.oldest(WINDOW), PROBATION);
   }
 
-  /** Forget counts and sizing (the store was cleared): a fresh sketch for `capacity` entries. */
+  /**
+   * Forget counts and sizing (the store was cleared): a fresh sketch for a table of `capacity`
+   * slots (0, a closed store's: the smallest sketch, whatever the bound).
+   */
   clear(capacity = 16): void {
-    this.sketch = new FrequencySketch(Math.min(this.#maximum, capacity));
+    this.sketch = new FrequencySketch(capacity === 0 ? 0 : sketchEntriesFor(this.#maximum, capacity));
     this.windowMax = initialWindow(this.#maximum);
     this.protectedMax = protectedFor(this.#maximum, this.windowMax);
     this.#hits = this.#windowHits = this.#requests = this.#regrets = this.#falseRegrets = this.#rejectedSet = 0;
