@@ -168,6 +168,29 @@ describe('memoryStore W-TinyLFU', () => {
       expect(lru, 'hot keys kept, LRU').to.be.below(300);
     });
 
+    it('a victim that turned away 16 candidates in a row stays held, and the next entry becomes the victim', () => {
+      // Probation, oldest first: a frequent key, then 48 keys seen once; the window holds 1.
+      const store = new MemoryStore({ maxEntries: 50 }, { hashSeed: 42 });
+      const evicted: string[] = [];
+      store.onEvict((eviction) => evicted.push(eviction.key));
+      const write = { ttlMs: Infinity };
+      store.set('t', 'frequent', 0, write);
+      for (let i = 0; i < 10; i++) store.get('t', 'frequent');
+      for (let i = 0; i < 49; i++) store.set('t', `once${i}`, i, write);
+      expect(store.size).to.equal(50);
+      // Candidates seen twice: each beats a key seen once, none the frequent one.
+      for (let i = 0; i < 20; i++) {
+        store.set('t', `twice${i}`, i, write);
+        store.get('t', `twice${i}`);
+      }
+      store.set('t', 'last', 0, write);
+      // The first 16 candidates (the last key seen once, then 15 seen twice) lose to the frequent
+      // key; after it moved on, each candidate seen twice pushes out the oldest key seen once.
+      expect(evicted.slice(0, 16)).to.deep.equal(['t:once48', ...Array.from({ length: 15 }, (_, i) => `t:twice${i}`)]);
+      expect(evicted.slice(16)).to.deep.equal(['t:once0', 't:once1', 't:once2', 't:once3', 't:once4']);
+      expect(store.get('t', 'frequent')?.value).to.equal(0);
+    });
+
     it('never holds more than maxEntries, whatever the access pattern', () => {
       const store = memoryStore({ maxEntries: 1_000 });
       const rng = mulberry32(5);
@@ -329,10 +352,11 @@ describe('memoryStore W-TinyLFU', () => {
 
 /**
  * W-TinyLFU written plainly from its description: three Maps in recency order (oldest first), a
- * 4-bit count-min sketch (conservative update) as an array of counters, the window sized toward
- * equal hit densities and grown when a plain LRU of the same bound does significantly better.
- * Written apart from the store's code on purpose; it shares only the hash function (and the
- * sketch's layout, so that collisions, and so estimates, are the same).
+ * 4-bit count-min sketch (conservative update) as an array of counters, a victim moved on after
+ * 16 candidates in a row turned away, the window sized toward equal hit densities and grown when
+ * a plain LRU of the same bound does significantly better. Written apart from the store's code
+ * on purpose; it shares only the hash function (and the sketch's layout, so that collisions, and
+ * so estimates, are the same).
  */
 class ReferenceTinyLfu {
   readonly window = new Map<string, number>();
@@ -349,6 +373,8 @@ class ReferenceTinyLfu {
   capacity: number;
   used = 0;
   random: number;
+  // Candidates turned away in a row.
+  rejections = 0;
   hits = 0;
   windowHits = 0;
   requests = 0;
@@ -470,8 +496,17 @@ class ReferenceTinyLfu {
     }
     if (!admit) {
       this.rejected.add((this.hashes.get(candidate) as number) & (this.rejectedBuckets - 1));
+      // After 16 candidates in a row turned away, the victim moves to its segment's recent end.
+      if (++this.rejections >= 16) {
+        this.rejections = 0;
+        const list = this.probation.has(victim) ? this.probation : this.protected;
+        const value = list.get(victim) as number;
+        list.delete(victim);
+        list.set(victim, value);
+      }
       return candidate;
     }
+    this.rejections = 0;
     this.moveOldest(this.window, this.probation);
     return victim;
   }

@@ -10,7 +10,8 @@
  * Why over-counts matter, and what keeps them few: an over-counted candidate is merely admitted,
  * but an over-counted victim (probation's least recently used entry) turns away every candidate
  * it seems to beat, and stays the victim while it does (on the glimpse trace at 1,000 entries,
- * one victim in a hundred counted one too high costs up to a point of hit ratio). Hence:
+ * one victim in a hundred counted one too high costs up to a point of hit ratio; the policy
+ * also moves such a victim on, see `tinylfu.ts`). Hence:
  *
  * - **conservative update**: an increment raises only those of the key's four counters that
  *   equal its estimate (the others already count other keys' occurrences too); it leaves about
