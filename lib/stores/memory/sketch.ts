@@ -169,10 +169,9 @@ export class FrequencySketch {
     const c2 = (v2 >>> s2) & 15;
     const c3 = (v3 >>> s3) & 15;
     // Conservative update: only the counters at the estimate go up (the four are in four
-    // distinct words, so each is read once and written at most once).
-    const low = c0 < c1 ? c0 : c1;
-    const high = c2 < c3 ? c2 : c3;
-    const least = low < high ? low : high;
+    // distinct words, so each is read once and written at most once). Math.min rather than
+    // compares keeps this small enough for the hit path to inline it.
+    const least = Math.min(c0, c1, c2, c3);
     if (least === 15) return;
     if (c0 === least) table[w0] = (v0 + (1 << s0)) | 0;
     if (c1 === least) table[w1] = (v1 + (1 << s1)) | 0;
