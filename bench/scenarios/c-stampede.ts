@@ -341,7 +341,7 @@ async function crossProcess(pool: Pool, processes: number): Promise<TableResult>
   const rtt = Number(cf?.extra?.[C_RTT]);
   const boundNote =
     cf?.summary !== undefined && oneLoad !== undefined && Number.isFinite(rtt)
-      ? `cacheflight's wall bound: 1.1 x ${oneLoad.toFixed(1)} ms (one loader call, median) + ${C_CROSS_ROUND_TRIPS} x ${rtt.toFixed(2)} ms (${C_RTT}, median before its rounds) = ${crossWallBound(oneLoad, rtt).toFixed(1)} ms; measured ${cf.summary.median.toFixed(1)} ms. ${C_CROSS_ROUND_TRIPS} round trips: the leader's miss read and claim, its fenced write and the notice to a waiter (half a round trip each), the waiter's read of the entry (bench/README.md).`
+      ? `cacheflight's wall bound: 1.1 x ${oneLoad.toFixed(1)} ms (one loader call, median) + ${C_CROSS_ROUND_TRIPS} x ${rtt.toFixed(2)} ms (${C_RTT}, median before its rounds) = ${crossWallBound(oneLoad, rtt).toFixed(1)} ms; measured ${cf.summary.median.toFixed(1)} ms. ${C_CROSS_ROUND_TRIPS} round trips: the leader's miss read and claim, its fenced write and the notice to a waiter (half a round trip each), and the waiter's read of the entry, which it no longer needs when the notice carries the entry (bench/README.md).`
       : 'cacheflight\'s wall bound: not measured.';
   return {
     id: `C-cross-${processes}`,
