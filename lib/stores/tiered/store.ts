@@ -177,8 +177,11 @@ export class TieredStore implements Store {
         const start = this.#guard.begin();
         return l2.waitForRelease(namespace, id, timeoutMs).then((told) => {
           try {
+            if (typeof told === 'boolean') return told;
+            // Closed meanwhile: nothing goes into L1; the waiter's read then learns it is closed.
+            if (this.#closed) return true;
             // L2's notices decode entries with its reader: a RedisStoredEntry, tags included.
-            return typeof told === 'boolean' || this.#closed ? told !== false : this.#promote(namespace, id, told as RedisStoredEntry, start);
+            return this.#promote(namespace, id, told as RedisStoredEntry, start);
           } finally {
             this.#guard.end();
           }
