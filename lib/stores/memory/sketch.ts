@@ -220,8 +220,9 @@ export class FrequencySketch {
  * {@link SMALL_TABLE_WORDS}; at least one block.
  */
 export function wordsFor(entries: number): number {
+  const wanted = Math.max(entries * 2, Math.min(entries * 4, SMALL_TABLE_WORDS));
   let words = MIN_WORDS;
-  while ((words < entries * 2 || (words < entries * 4 && words < SMALL_TABLE_WORDS)) && words < 2 ** 30) words *= 2;
+  while (words < wanted && words < 2 ** 30) words *= 2;
   return words;
 }
 

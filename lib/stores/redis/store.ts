@@ -121,10 +121,15 @@ export class RedisStore implements Store {
   #pubSub: RedisPubSub | undefined;
   readonly #notices: FlightNotices;
   readonly #coordinator: RedisCoordinator;
+  /** Send what is batched: the writes first, so that a read issued after a write sees it. */
+  readonly #sendBatched = (): void => {
+    this.#writer.send();
+    this.#reader.send();
+  };
+  /** The end-of-tick send. */
   readonly #flush = (): void => {
     this.#flushScheduled = false;
-    this.#writer.send(); // writes first: a read issued after a write sees it
-    this.#reader.send();
+    this.#sendBatched();
   };
 
   /**
@@ -145,11 +150,7 @@ export class RedisStore implements Store {
       this.#flushScheduled = true;
       process.nextTick(this.#flush);
     };
-    const sendNow = (): void => {
-      this.#writer.send(); // writes first, as at the end of a tick
-      this.#reader.send();
-    };
-    this.#reader = new RedisReader(this.layout, this.#connection, options.serializer, options.commandTimeoutMs, this.name, notify, schedule, sendNow);
+    this.#reader = new RedisReader(this.layout, this.#connection, options.serializer, options.commandTimeoutMs, this.name, notify, schedule, this.#sendBatched);
     this.#writer = new RedisWriter(this.layout, this.#connection, this.#tokens, options.commandTimeoutMs, this.name, notify, schedule);
     const channel = flightChannel(options.prefix, this.#connection.database);
     const reader = this.#reader;
